@@ -14,12 +14,19 @@
 //   when the caller is not a registered supervisor. The object's file can then be opened
 //   once, and only by the process that created it (EACCES otherwise); that open is the fd the
 //   launcher injects into the caller.
-import { io, iowr } from './ioc';
+// NTSYNCD_IOC_CUSE_DEVICE (_IOR, 8 bytes), on an open of `<mount>/control`: out u32 major,
+//   u32 minor of the CUSE character device the daemon serves, or 0/0 when it serves the device
+//   through the FUSE bind mount. The launcher treats a caller's fd as ours when it is on the
+//   object mount (st_dev) or is that character device (st_rdev); anything else, such as the
+//   kernel's own /dev/ntsync, is left to the kernel (seccomp CONTINUE).
+import { io, ior, iowr } from './ioc';
 
 export const NTSYNCD_IOC_TYPE = 0xf3;
 export const CREATE_ARGS_SIZE = 24;
 export const NTSYNCD_IOC_REGISTER = io(NTSYNCD_IOC_TYPE, 0x01);
 export const NTSYNCD_IOC_CREATE = iowr(NTSYNCD_IOC_TYPE, 0x02, CREATE_ARGS_SIZE);
+export const CUSE_DEVICE_ARGS_SIZE = 8;
+export const NTSYNCD_IOC_CUSE_DEVICE = ior(NTSYNCD_IOC_TYPE, 0x03, CUSE_DEVICE_ARGS_SIZE);
 
 /** File names inside the object filesystem. */
 export const DEVICE_FILE = 'device';
