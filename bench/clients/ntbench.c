@@ -1,0 +1,579 @@
+/* ntbench: per-operation latency of ntsync operations, through the plain ntsync ABI.
+ *
+ *   ntbench --device PATH [--floor] --case NAME [--iters N] [--warmup N] [--threads N]
+ *           [--duration-ms N] [--count N] [--deadline-us N]
+ *
+ * Against a real device (the kernel's /dev/ntsync, or ntsyncd's under ntsync-run) objects are
+ * made with NTSYNC_IOC_CREATE_* and every case does what it says. With --floor the device is the
+ * benchmark's floor daemon (bench/floor/floor-fuse.c): the same ioctl numbers reach a no-op that
+ * costs one FUSE round trip; "objects" are opens of the floor file, and blocking waits use the
+ * floor's parked waits (see ntsync-abi.h). Each case prints one JSON line (bench-common.h).
+ *
+ * Cases:
+ *   sem_release         SEM_RELEASE(1) on a semaphore with max 0xFFFFFFFF
+ *   event_set           EVENT_SET on a manual event
+ *   wait_any_1|8|64     WAIT_ANY on N signalled manual events (succeeds at once, consumes nothing)
+ *   wait_all_8          WAIT_ALL on 8 signalled manual events
+ *   wake                a thread blocked in WAIT_ANY on an auto event; time from just before the
+ *                       other thread's EVENT_SET to the waiter's return
+ *   pingpong_threads    two auto events bounced between two threads (one round trip = 2 sets + 2 waits)
+ *   pingpong_procs      the same between two processes
+ *   create_close        CREATE_SEM + close of the new fd (floor: the no-op CREATE ioctl only)
+ *   threads_sem_release --threads N threads, each on its own semaphore, for --duration-ms
+ *   threads_event_set   the same with EVENT_SET
+ *   deadline            WAIT_ANY on an unsignalled auto event with an absolute deadline
+ *                       --deadline-us ahead; lateness of the ETIMEDOUT return past the deadline
+ *   objects             create --count objects (sem/event/mutex round robin), print a "ready" line,
+ *                       keep them until stdin closes or gives a line (the harness reads the
+ *                       daemon's RSS in between)
+ */
+#include "bench-common.h"
+#include "ntsync-abi.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *device_path;
+static int floor_mode;
+static int dev_fd = -1;
+static const char *case_name = "?";
+static long iters = 20000;
+static long warmup = 1000;
+static int nthreads = 1;
+static long duration_ms = 1000;
+static long object_count = 100000;
+static long deadline_us = 1000;
+
+struct obj {
+	int fd;
+	uint32_t id; /* floor: the fh of the open; 0 on a real device */
+};
+
+static void fail(const char *what)
+{
+	emit_error(case_name, "%s: %s", what, strerror(errno));
+	exit(1);
+}
+
+static int open_device(void)
+{
+	int fd = open(device_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		fail("open device");
+	return fd;
+}
+
+static struct obj floor_object(void)
+{
+	struct obj o;
+	uint64_t id = 0;
+	o.fd = open_device();
+	if (ioctl(o.fd, FLOOR_IOC_ID, &id) < 0)
+		fail("FLOOR_IOC_ID (is this the floor daemon?)");
+	o.id = (uint32_t)id & 0xFFFF;
+	return o;
+}
+
+static struct obj make_sem(uint32_t count, uint32_t max)
+{
+	if (floor_mode)
+		return floor_object();
+	struct ntsync_sem_args a = { .count = count, .max = max };
+	struct obj o = { .fd = ioctl(dev_fd, NTSYNC_IOC_CREATE_SEM, &a), .id = 0 };
+	if (o.fd < 0)
+		fail("CREATE_SEM");
+	return o;
+}
+
+static struct obj make_event(int manual, int signaled)
+{
+	if (floor_mode)
+		return floor_object();
+	struct ntsync_event_args a = { .manual = (uint32_t)manual, .signaled = (uint32_t)signaled };
+	struct obj o = { .fd = ioctl(dev_fd, NTSYNC_IOC_CREATE_EVENT, &a), .id = 0 };
+	if (o.fd < 0)
+		fail("CREATE_EVENT");
+	return o;
+}
+
+static struct obj make_mutex(void)
+{
+	if (floor_mode)
+		return floor_object();
+	struct ntsync_mutex_args a = { 0, 0 };
+	struct obj o = { .fd = ioctl(dev_fd, NTSYNC_IOC_CREATE_MUTEX, &a), .id = 0 };
+	if (o.fd < 0)
+		fail("CREATE_MUTEX");
+	return o;
+}
+
+static void event_set(const struct obj *o)
+{
+	uint32_t prev = 0;
+	if (ioctl(o->fd, NTSYNC_IOC_EVENT_SET, &prev) < 0)
+		fail("EVENT_SET");
+}
+
+/* A wait that may block, on one object: on the floor, a parked wait on that object. Returns 0 or
+ * the errno (ETIMEDOUT). */
+static int wait_one(const struct obj *o, uint64_t timeout)
+{
+	int fds[1] = { o->fd };
+	struct ntsync_wait_args a;
+	memset(&a, 0, sizeof a);
+	a.timeout = timeout;
+	a.objs = (uint64_t)(uintptr_t)fds;
+	a.count = 1;
+	a.owner = floor_mode ? (FLOOR_PARK | o->id) : 1;
+	if (ioctl(dev_fd, NTSYNC_IOC_WAIT_ANY, &a) < 0) {
+		if (errno == ETIMEDOUT)
+			return ETIMEDOUT;
+		fail("WAIT_ANY (blocking)");
+	}
+	return 0;
+}
+
+/* ---- simple latency loops ------------------------------------------------------------------ */
+
+static int64_t *samples(void)
+{
+	return xcalloc((size_t)iters, sizeof(int64_t));
+}
+
+static void case_sem_release(void)
+{
+	struct obj s = make_sem(0, 0xFFFFFFFFu);
+	int64_t *v = samples();
+	for (long i = -warmup; i < iters; i++) {
+		uint32_t amount = 1;
+		uint64_t t0 = now_ns();
+		if (ioctl(s.fd, NTSYNC_IOC_SEM_RELEASE, &amount) < 0)
+			fail("SEM_RELEASE");
+		uint64_t t1 = now_ns();
+		if (i >= 0)
+			v[i] = (int64_t)(t1 - t0);
+	}
+	struct stats st = stats_of(v, (size_t)iters);
+	emit(case_name, &st, NULL);
+}
+
+static void case_event_set(void)
+{
+	struct obj e = make_event(1, 0);
+	int64_t *v = samples();
+	for (long i = -warmup; i < iters; i++) {
+		uint32_t prev = 0;
+		uint64_t t0 = now_ns();
+		if (ioctl(e.fd, NTSYNC_IOC_EVENT_SET, &prev) < 0)
+			fail("EVENT_SET");
+		uint64_t t1 = now_ns();
+		if (i >= 0)
+			v[i] = (int64_t)(t1 - t0);
+	}
+	struct stats st = stats_of(v, (size_t)iters);
+	emit(case_name, &st, NULL);
+}
+
+static void case_wait_signalled(int all, int n)
+{
+	int fds[NTSYNC_MAX_WAIT_COUNT];
+	for (int k = 0; k < n; k++)
+		fds[k] = make_event(1, 1).fd; /* manual and set: every wait succeeds, nothing consumed */
+	int64_t *v = samples();
+	unsigned long cmd = all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY;
+	for (long i = -warmup; i < iters; i++) {
+		struct ntsync_wait_args a;
+		memset(&a, 0, sizeof a);
+		a.timeout = NTSYNC_TIMEOUT_INFINITE;
+		a.objs = (uint64_t)(uintptr_t)fds;
+		a.count = (uint32_t)n;
+		a.owner = 1;
+		a.index = 0xFFFFFFFFu;
+		uint64_t t0 = now_ns();
+		if (ioctl(dev_fd, cmd, &a) < 0)
+			fail(all ? "WAIT_ALL" : "WAIT_ANY");
+		uint64_t t1 = now_ns();
+		if (!floor_mode && a.index != 0) { /* the floor echoes the in bytes */
+			errno = 0;
+			emit_error(case_name, "wait returned index %u, expected 0", a.index);
+			exit(1);
+		}
+		if (i >= 0)
+			v[i] = (int64_t)(t1 - t0);
+	}
+	struct stats st = stats_of(v, (size_t)iters);
+	emit(case_name, &st, "\"objects\":%d", n);
+}
+
+static void case_create_close(void)
+{
+	int64_t *v = samples();
+	for (long i = -warmup; i < iters; i++) {
+		struct ntsync_sem_args a = { .count = 0, .max = 1 };
+		uint64_t t0 = now_ns();
+		int fd = ioctl(dev_fd, NTSYNC_IOC_CREATE_SEM, &a);
+		if (fd < 0)
+			fail("CREATE_SEM");
+		if (!floor_mode)
+			close(fd);
+		uint64_t t1 = now_ns();
+		if (i >= 0)
+			v[i] = (int64_t)(t1 - t0);
+	}
+	struct stats st = stats_of(v, (size_t)iters);
+	emit(case_name, &st, NULL);
+}
+
+/* ---- wake latency --------------------------------------------------------------------------- */
+
+static struct {
+	struct obj ev;
+	_Atomic long armed;  /* the waiter is about to wait for round i: i + 1 */
+	_Atomic long done;   /* the waiter returned from round i: i + 1 */
+	_Atomic int tid;
+	uint64_t *t_ret;
+	long rounds;
+} wk;
+
+static void *wake_waiter(void *unused)
+{
+	(void)unused;
+	atomic_store(&wk.tid, (int)syscall(SYS_gettid));
+	for (long i = 0; i < wk.rounds; i++) {
+		atomic_store(&wk.armed, i + 1);
+		wait_one(&wk.ev, NTSYNC_TIMEOUT_INFINITE);
+		wk.t_ret[i] = now_ns();
+		atomic_store(&wk.done, i + 1);
+	}
+	return NULL;
+}
+
+/* The thread's scheduler state from /proc/self/task/<tid>/stat ('S' = asleep). */
+static char task_state(int fd)
+{
+	char buf[512];
+	ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+	if (n <= 0)
+		return '?';
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+static void case_wake(void)
+{
+	long rounds = iters + warmup;
+	wk.ev = make_event(0, 0);
+	wk.rounds = rounds;
+	wk.t_ret = xcalloc((size_t)rounds, sizeof(uint64_t));
+	uint64_t *t_set = xcalloc((size_t)rounds, sizeof(uint64_t));
+	pthread_t th;
+	pthread_create(&th, NULL, wake_waiter, NULL);
+	while (!atomic_load(&wk.tid))
+		sched_yield();
+	char path[64];
+	snprintf(path, sizeof path, "/proc/self/task/%d/stat", atomic_load(&wk.tid));
+	int statfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (statfd < 0)
+		fail("open task stat");
+	long unsettled = 0;
+	for (long i = 0; i < rounds; i++) {
+		while (atomic_load(&wk.armed) != i + 1)
+			sched_yield();
+		/* Wait until the waiter sleeps in its ioctl, then let the daemon park it. */
+		int spins = 0;
+		while (task_state(statfd) != 'S' && ++spins < 100000)
+			sched_yield();
+		if (spins >= 100000)
+			unsettled++;
+		sleep_ns(100000);
+		t_set[i] = now_ns();
+		event_set(&wk.ev);
+		while (atomic_load(&wk.done) != i + 1)
+			sched_yield();
+	}
+	pthread_join(th, NULL);
+	int64_t *v = samples();
+	for (long i = 0; i < iters; i++)
+		v[i] = (int64_t)(wk.t_ret[warmup + i] - t_set[warmup + i]);
+	struct stats st = stats_of(v, (size_t)iters);
+	emit(case_name, &st, "\"unsettled\":%ld", unsettled);
+}
+
+/* ---- ping-pong -------------------------------------------------------------------------------- */
+
+static struct obj pp_a, pp_b;
+
+static void pingpong_echo(long rounds)
+{
+	for (long i = 0; i < rounds; i++) {
+		wait_one(&pp_a, NTSYNC_TIMEOUT_INFINITE);
+		event_set(&pp_b);
+	}
+}
+
+static void *pingpong_thread(void *arg)
+{
+	pingpong_echo(*(long *)arg);
+	return NULL;
+}
+
+static void case_pingpong(int procs)
+{
+	long rounds = iters + warmup;
+	pp_a = make_event(0, 0);
+	pp_b = make_event(0, 0);
+	pthread_t th;
+	pid_t child = -1;
+	if (procs) {
+		child = fork();
+		if (child < 0)
+			fail("fork");
+		if (child == 0) {
+			pingpong_echo(rounds);
+			_exit(0);
+		}
+	} else {
+		pthread_create(&th, NULL, pingpong_thread, &rounds);
+	}
+	int64_t *v = samples();
+	for (long i = -warmup; i < iters; i++) {
+		uint64_t t0 = now_ns();
+		event_set(&pp_a);
+		wait_one(&pp_b, NTSYNC_TIMEOUT_INFINITE);
+		uint64_t t1 = now_ns();
+		if (i >= 0)
+			v[i] = (int64_t)(t1 - t0);
+	}
+	if (procs) {
+		int status;
+		waitpid(child, &status, 0);
+	} else {
+		pthread_join(th, NULL);
+	}
+	struct stats st = stats_of(v, (size_t)iters);
+	emit(case_name, &st, "\"per\":\"round trip (2 sets + 2 wakes)\"");
+}
+
+/* ---- concurrent client threads ----------------------------------------------------------------- */
+
+#define MAX_THREADS 64
+#define THREAD_SAMPLE_CAP 400000
+
+static struct {
+	int event; /* EVENT_SET rather than SEM_RELEASE */
+	pthread_barrier_t start;
+	_Atomic int stop;
+	struct {
+		struct obj o;
+		long ops;
+		int64_t *lat;
+		long nlat;
+		uint64_t t0, t1;
+	} t[MAX_THREADS];
+} th;
+
+static void *throughput_thread(void *arg)
+{
+	long k = (long)arg;
+	struct obj o = th.t[k].o;
+	int64_t *lat = th.t[k].lat;
+	long ops = 0, nlat = 0;
+	unsigned long cmd = th.event ? NTSYNC_IOC_EVENT_SET : NTSYNC_IOC_SEM_RELEASE;
+	for (long w = 0; w < warmup / 4; w++) {
+		uint32_t v = 1;
+		if (ioctl(o.fd, cmd, &v) < 0)
+			fail("warm-up ioctl");
+	}
+	pthread_barrier_wait(&th.start);
+	uint64_t start = now_ns(), t0 = start;
+	while (!atomic_load_explicit(&th.stop, memory_order_relaxed)) {
+		uint32_t v = 1;
+		if (ioctl(o.fd, cmd, &v) < 0)
+			fail(th.event ? "EVENT_SET" : "SEM_RELEASE");
+		uint64_t t1 = now_ns();
+		if (nlat < THREAD_SAMPLE_CAP)
+			lat[nlat++] = (int64_t)(t1 - t0);
+		t0 = t1;
+		ops++;
+	}
+	th.t[k].ops = ops;
+	th.t[k].nlat = nlat;
+	th.t[k].t0 = start;
+	th.t[k].t1 = t0;
+	return NULL;
+}
+
+static void case_threads(int event)
+{
+	if (nthreads < 1 || nthreads > MAX_THREADS) {
+		emit_error(case_name, "--threads must be 1..%d", MAX_THREADS);
+		exit(1);
+	}
+	th.event = event;
+	pthread_barrier_init(&th.start, NULL, (unsigned)nthreads + 1);
+	pthread_t ids[MAX_THREADS];
+	for (long k = 0; k < nthreads; k++) {
+		th.t[k].o = event ? make_event(1, 0) : make_sem(0, 0xFFFFFFFFu);
+		th.t[k].lat = xcalloc(THREAD_SAMPLE_CAP, sizeof(int64_t));
+		pthread_create(&ids[k], NULL, throughput_thread, (void *)k);
+	}
+	pthread_barrier_wait(&th.start);
+	sleep_ns((uint64_t)duration_ms * 1000000ull);
+	atomic_store(&th.stop, 1);
+	long total_ops = 0, nlat = 0;
+	double total_rate = 0, min_rate = 1e300;
+	for (long k = 0; k < nthreads; k++) {
+		pthread_join(ids[k], NULL);
+		double secs = (double)(th.t[k].t1 - th.t[k].t0) / 1e9;
+		double rate = secs > 0 ? (double)th.t[k].ops / secs : 0;
+		total_ops += th.t[k].ops;
+		total_rate += rate;
+		if (rate < min_rate)
+			min_rate = rate;
+		nlat += th.t[k].nlat;
+	}
+	int64_t *all = xcalloc((size_t)nlat, sizeof(int64_t));
+	for (long k = 0, at = 0; k < nthreads; k++) {
+		memcpy(all + at, th.t[k].lat, (size_t)th.t[k].nlat * sizeof(int64_t));
+		at += th.t[k].nlat;
+	}
+	struct stats st = stats_of(all, (size_t)nlat);
+	emit(case_name, &st, "\"threads\":%d,\"ops\":%ld,\"ops_per_s_total\":%.0f,\"ops_per_s_per_thread\":%.0f,\"ops_per_s_min_thread\":%.0f",
+	     nthreads, total_ops, total_rate, total_rate / nthreads, min_rate);
+}
+
+/* ---- deadline accuracy ------------------------------------------------------------------------ */
+
+static void case_deadline(void)
+{
+	struct obj e = make_event(0, 0);
+	int64_t *v = samples();
+	long early = 0;
+	for (long i = -warmup; i < iters; i++) {
+		/* vary the offset a little so the deadlines do not line up with a timer tick */
+		uint64_t deadline = now_ns() + (uint64_t)deadline_us * 1000ull + (uint64_t)((i & 15) * 37000);
+		int r = wait_one(&e, deadline);
+		uint64_t t1 = now_ns();
+		if (r != ETIMEDOUT) {
+			emit_error(case_name, "a wait on an unsignalled event returned %d, not ETIMEDOUT", r);
+			exit(1);
+		}
+		int64_t late = (int64_t)(t1 - deadline);
+		if (late < 0)
+			early++;
+		if (i >= 0)
+			v[i] = late;
+	}
+	struct stats st = stats_of(v, (size_t)iters);
+	emit(case_name, &st, "\"deadline_us\":%ld,\"early\":%ld", deadline_us, early);
+}
+
+/* ---- many live objects ------------------------------------------------------------------------- */
+
+static void case_objects(void)
+{
+	struct rlimit rl = { (rlim_t)object_count + 1024, (rlim_t)object_count + 1024 };
+	struct rlimit cur;
+	getrlimit(RLIMIT_NOFILE, &cur);
+	if (cur.rlim_cur < rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		fail("setrlimit(RLIMIT_NOFILE)");
+	int *fds = xcalloc((size_t)object_count, sizeof(int));
+	uint64_t t0 = now_ns();
+	for (long i = 0; i < object_count; i++) {
+		switch (i % 3) {
+		case 0: fds[i] = make_sem(0, 1).fd; break;
+		case 1: fds[i] = make_event((int)(i & 1), 0).fd; break;
+		default: fds[i] = make_mutex().fd; break;
+		}
+	}
+	uint64_t t1 = now_ns();
+	/* still alive? one read on the first and the last */
+	struct ntsync_sem_args sa;
+	if (!floor_mode && ioctl(fds[0], NTSYNC_IOC_SEM_READ, &sa) < 0)
+		fail("SEM_READ of the first object");
+	emit(case_name, NULL, "\"ready\":true,\"created\":%ld,\"create_ns_mean\":%.0f", object_count,
+	     (double)(t1 - t0) / (double)object_count);
+	char c;
+	while (read(0, &c, 1) < 0 && errno == EINTR)
+		;
+	uint64_t t2 = now_ns();
+	for (long i = 0; i < object_count; i++)
+		close(fds[i]);
+	emit("objects_closed", NULL, "\"close_ns_mean\":%.0f", (double)(now_ns() - t2) / (double)object_count);
+}
+
+/* ---- main ------------------------------------------------------------------------------------- */
+
+static long num_arg(const char *opt, const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (!*v || *end || n < 0) {
+		fprintf(stderr, "ntbench: bad number for %s: %s\n", opt, v);
+		exit(2);
+	}
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--floor")) {
+			floor_mode = 1;
+			continue;
+		}
+		if (!v) {
+			fprintf(stderr, "ntbench: %s needs a value\n", a);
+			return 2;
+		}
+		i++;
+		if (!strcmp(a, "--device")) device_path = v;
+		else if (!strcmp(a, "--case")) case_name = v;
+		else if (!strcmp(a, "--iters")) iters = num_arg(a, v);
+		else if (!strcmp(a, "--warmup")) warmup = num_arg(a, v);
+		else if (!strcmp(a, "--threads")) nthreads = (int)num_arg(a, v);
+		else if (!strcmp(a, "--duration-ms")) duration_ms = num_arg(a, v);
+		else if (!strcmp(a, "--count")) object_count = num_arg(a, v);
+		else if (!strcmp(a, "--deadline-us")) deadline_us = num_arg(a, v);
+		else {
+			fprintf(stderr, "ntbench: unknown option %s\n", a);
+			return 2;
+		}
+	}
+	if (!device_path || iters < 1) {
+		fprintf(stderr, "usage: ntbench --device PATH [--floor] --case NAME [--iters N] [--warmup N] ...\n");
+		return 2;
+	}
+	dev_fd = open_device();
+
+	const char *c = case_name;
+	if (!strcmp(c, "sem_release")) case_sem_release();
+	else if (!strcmp(c, "event_set")) case_event_set();
+	else if (!strcmp(c, "wait_any_1")) case_wait_signalled(0, 1);
+	else if (!strcmp(c, "wait_any_8")) case_wait_signalled(0, 8);
+	else if (!strcmp(c, "wait_any_64")) case_wait_signalled(0, 64);
+	else if (!strcmp(c, "wait_all_8")) case_wait_signalled(1, 8);
+	else if (!strcmp(c, "wake")) case_wake();
+	else if (!strcmp(c, "pingpong_threads")) case_pingpong(0);
+	else if (!strcmp(c, "pingpong_procs")) case_pingpong(1);
+	else if (!strcmp(c, "create_close")) case_create_close();
+	else if (!strcmp(c, "threads_sem_release")) case_threads(0);
+	else if (!strcmp(c, "threads_event_set")) case_threads(1);
+	else if (!strcmp(c, "deadline")) case_deadline();
+	else if (!strcmp(c, "objects")) case_objects();
+	else {
+		fprintf(stderr, "ntbench: unknown case %s\n", c);
+		return 2;
+	}
+	return 0;
+}

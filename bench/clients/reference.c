@@ -1,0 +1,156 @@
+/* reference: the mechanisms behind esync and fsync, for comparison with ntsync's ping-pong.
+ *
+ *   reference --case eventfd_threads|futex_threads|eventfd_procs|futex_procs [--iters N] [--warmup N]
+ *
+ * A ping-pong round trip: side A signals B and waits for B's answer; B waits, then signals A.
+ * eventfd: two blocking eventfds, write(1) to signal, read() to wait (esync's mechanism).
+ * futex: two words, set + FUTEX_WAKE to signal, FUTEX_WAIT while the word is 0 to wait (fsync's
+ * mechanism, without its spinning). The process variants put the words in a shared mapping.
+ * One JSON line per case (bench-common.h).
+ */
+#include "bench-common.h"
+
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *case_name = "?";
+static long iters = 20000;
+static long warmup = 1000;
+
+static void fail(const char *what)
+{
+	emit_error(case_name, "%s: %s", what, strerror(errno));
+	exit(1);
+}
+
+/* ---- eventfd ---- */
+static int efd_a, efd_b;
+
+static void efd_signal(int fd)
+{
+	uint64_t one = 1;
+	if (write(fd, &one, sizeof one) != sizeof one)
+		fail("eventfd write");
+}
+
+static void efd_wait(int fd)
+{
+	uint64_t v;
+	while (read(fd, &v, sizeof v) != sizeof v)
+		if (errno != EINTR)
+			fail("eventfd read");
+}
+
+/* ---- futex ---- */
+static _Atomic uint32_t *fx; /* fx[0]: A -> B, fx[1]: B -> A */
+
+static void fx_signal(_Atomic uint32_t *w)
+{
+	atomic_store(w, 1);
+	syscall(SYS_futex, (uint32_t *)w, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+static void fx_wait(_Atomic uint32_t *w)
+{
+	while (atomic_exchange(w, 0) == 0)
+		syscall(SYS_futex, (uint32_t *)w, FUTEX_WAIT, 0, NULL, NULL, 0);
+}
+
+static int use_futex;
+
+static void echo_side(long rounds)
+{
+	for (long i = 0; i < rounds; i++) {
+		if (use_futex) {
+			fx_wait(&fx[0]);
+			fx_signal(&fx[1]);
+		} else {
+			efd_wait(efd_a);
+			efd_signal(efd_b);
+		}
+	}
+}
+
+static void *echo_thread(void *arg)
+{
+	echo_side(*(long *)arg);
+	return NULL;
+}
+
+static void pingpong(int procs)
+{
+	long rounds = iters + warmup;
+	pthread_t th;
+	pid_t child = -1;
+	if (procs) {
+		child = fork();
+		if (child < 0)
+			fail("fork");
+		if (child == 0) {
+			echo_side(rounds);
+			_exit(0);
+		}
+	} else {
+		pthread_create(&th, NULL, echo_thread, &rounds);
+	}
+	int64_t *v = xcalloc((size_t)iters, sizeof(int64_t));
+	for (long i = -warmup; i < iters; i++) {
+		uint64_t t0 = now_ns();
+		if (use_futex) {
+			fx_signal(&fx[0]);
+			fx_wait(&fx[1]);
+		} else {
+			efd_signal(efd_a);
+			efd_wait(efd_b);
+		}
+		uint64_t t1 = now_ns();
+		if (i >= 0)
+			v[i] = (int64_t)(t1 - t0);
+	}
+	if (procs)
+		waitpid(child, NULL, 0);
+	else
+		pthread_join(th, NULL);
+	struct stats st = stats_of(v, (size_t)iters);
+	emit(case_name, &st, "\"per\":\"round trip (2 signals + 2 wakes)\"");
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--case")) case_name = argv[i + 1];
+		else if (!strcmp(argv[i], "--iters")) iters = strtol(argv[i + 1], NULL, 10);
+		else if (!strcmp(argv[i], "--warmup")) warmup = strtol(argv[i + 1], NULL, 10);
+		else {
+			fprintf(stderr, "reference: unknown option %s\n", argv[i]);
+			return 2;
+		}
+	}
+	if (iters < 1 || warmup < 0) {
+		fprintf(stderr, "reference: bad --iters/--warmup\n");
+		return 2;
+	}
+	fx = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (fx == MAP_FAILED)
+		fail("mmap");
+	efd_a = eventfd(0, EFD_CLOEXEC);
+	efd_b = eventfd(0, EFD_CLOEXEC);
+	if (efd_a < 0 || efd_b < 0)
+		fail("eventfd");
+
+	if (!strcmp(case_name, "eventfd_threads")) pingpong(0);
+	else if (!strcmp(case_name, "eventfd_procs")) pingpong(1);
+	else if (!strcmp(case_name, "futex_threads")) { use_futex = 1; pingpong(0); }
+	else if (!strcmp(case_name, "futex_procs")) { use_futex = 1; pingpong(1); }
+	else {
+		fprintf(stderr, "reference: unknown case %s\n", case_name);
+		return 2;
+	}
+	return 0;
+}

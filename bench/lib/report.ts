@@ -1,0 +1,353 @@
+// Turns measured samples into the table (markdown, also printed) and the SVG chart.
+// No dependencies: the SVG is written by hand.
+import { ImplName, REFERENCE_CASES, Row, ROWS, Sample } from './cases';
+
+export interface MemorySample {
+  /** Daemon VmRSS before the client created anything, bytes. */
+  baselineBytes: number;
+  /** Daemon VmRSS with all objects alive, bytes. */
+  rssBytes: number;
+  /** Daemon VmHWM at that point, bytes. */
+  hwmBytes: number;
+  created: number;
+  createNsMean: number;
+}
+
+export interface ImplResult {
+  name: ImplName;
+  label: string;
+  available: boolean;
+  /** Why not, when not available. */
+  reason?: string;
+  /** Keyed by RunSpec.key; the best (lowest-median) of the repeats. */
+  runs: Record<string, Sample>;
+  /** Every repeat's median, keyed by RunSpec.key. */
+  repeatMedians: Record<string, number[]>;
+  errors: Record<string, string>;
+  memory?: MemorySample;
+  memoryNote?: string;
+}
+
+export interface Section {
+  title: string;
+  note?: string;
+  impls: ImplResult[];
+  reference: Record<string, Sample>;
+}
+
+export interface BenchResults {
+  version: 1;
+  date: string;
+  commit: string;
+  host: { kernel: string; cpus: number; cpuModel: string; node: string; loadBefore: number[]; loadAfter: number[] };
+  settings: Record<string, unknown>;
+  sections: Section[];
+  /** The evaluated rows of every section (what the table shows). */
+  table?: EvaluatedRow[][];
+}
+
+export type Verdict = 'met' | 'missed' | 'no target' | 'not run';
+
+export interface Cell {
+  median?: string;
+  p99?: string;
+  ratio?: string;
+  medianNs?: number;
+  p99Ns?: number;
+  ratioValue?: number;
+}
+
+export interface EvaluatedRow {
+  key: string;
+  label: string;
+  kind: Row['kind'];
+  target: string;
+  cells: Partial<Record<ImplName, Cell>>;
+  /** The verdict for ntsyncd (the implementation the targets are for). */
+  verdict: Verdict;
+  note?: string;
+}
+
+export function fmtNs(ns: number | undefined): string {
+  if (ns === undefined || !Number.isFinite(ns)) return '—';
+  const us = ns / 1000;
+  const abs = Math.abs(us);
+  return `${us.toFixed(abs < 10 ? 2 : abs < 100 ? 1 : 0)} µs`;
+}
+
+function fmtRate(r: number): string {
+  return r >= 1e6 ? `${(r / 1e6).toFixed(2)}M/s` : `${(r / 1e3).toFixed(0)}k/s`;
+}
+
+function fmtMB(b: number): string {
+  return `${(b / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function targetText(row: Row): string {
+  switch (row.kind) {
+    case 'latency':
+      return row.maxRatio !== undefined ? `≤ ${row.maxRatio}×` : '—';
+    case 'deadline':
+      return `p99 ≤ ${fmtNs(row.maxP99Ns)}`;
+    case 'scaling':
+      return `≥ ${Math.round(row.minKeep * 100)}%`;
+    case 'memory':
+      return `≤ ${fmtMB(row.maxBytes)}`;
+  }
+}
+
+function ok(s: Sample | undefined): s is Sample & { median_ns: number; p99_ns: number } {
+  return !!s && !s.error && typeof s.median_ns === 'number' && typeof s.p99_ns === 'number';
+}
+
+export function evaluate(section: Section): EvaluatedRow[] {
+  const floor = section.impls.find((i) => i.name === 'floor');
+  const out: EvaluatedRow[] = [];
+  for (const row of ROWS) {
+    const ev: EvaluatedRow = { key: row.key, label: row.label, kind: row.kind, target: targetText(row), cells: {}, verdict: 'not run' };
+    if (row.note) ev.note = row.note;
+    const hasTarget = !(row.kind === 'latency' && row.maxRatio === undefined);
+    for (const impl of section.impls) {
+      const cell: Cell = {};
+      if (!impl.available) {
+        ev.cells[impl.name] = cell;
+        continue;
+      }
+      if (row.kind === 'latency' || row.kind === 'deadline') {
+        const s = impl.runs[row.key];
+        const f = floor?.runs[row.key];
+        if (ok(s)) {
+          cell.medianNs = s.median_ns;
+          cell.p99Ns = s.p99_ns;
+          cell.median = fmtNs(s.median_ns);
+          cell.p99 = fmtNs(s.p99_ns);
+          if (impl.name !== 'floor' && ok(f) && f.median_ns > 0) {
+            cell.ratioValue = s.median_ns / f.median_ns;
+            cell.ratio = `${cell.ratioValue.toFixed(2)}×`;
+          }
+        } else if (impl.errors[row.key]) {
+          cell.median = 'error';
+        }
+        if (impl.name === 'ntsyncd') {
+          if (row.kind === 'latency') {
+            if (!hasTarget) ev.verdict = 'no target';
+            else if (cell.ratioValue !== undefined) ev.verdict = cell.ratioValue <= (row.maxRatio as number) ? 'met' : 'missed';
+          } else if (cell.p99Ns !== undefined) {
+            ev.verdict = cell.p99Ns <= row.maxP99Ns ? 'met' : 'missed';
+          }
+        }
+      } else if (row.kind === 'scaling') {
+        const one = impl.runs[row.one];
+        const many = impl.runs[row.many];
+        if (one?.ops_per_s_total && many?.ops_per_s_total) {
+          const keep = many.ops_per_s_total / one.ops_per_s_total;
+          cell.ratioValue = keep;
+          cell.median = `${Math.round(keep * 100)}%`;
+          cell.p99 = `${fmtRate(one.ops_per_s_total)} → ${fmtRate(many.ops_per_s_total)}`;
+          if (impl.name === 'ntsyncd') ev.verdict = keep >= row.minKeep ? 'met' : 'missed';
+        }
+      } else if (row.kind === 'memory') {
+        if (impl.memory) {
+          cell.median = fmtMB(impl.memory.rssBytes);
+          cell.p99 = `from ${fmtMB(impl.memory.baselineBytes)}`;
+          cell.medianNs = impl.memory.rssBytes;
+          if (impl.name === 'ntsyncd') ev.verdict = impl.memory.rssBytes <= row.maxBytes ? 'met' : 'missed';
+        } else {
+          cell.median = impl.memoryNote ?? 'n/a';
+        }
+      }
+      ev.cells[impl.name] = cell;
+    }
+    out.push(ev);
+  }
+  return out;
+}
+
+const VERDICT_TEXT: Record<Verdict, string> = { met: 'met', missed: '**missed**', 'no target': '—', 'not run': 'not run' };
+
+function mdEscape(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}
+
+export function sectionMarkdown(section: Section, rows: EvaluatedRow[]): string {
+  const lines: string[] = [];
+  lines.push(`## ${section.title}`, '');
+  if (section.note) lines.push(section.note, '');
+  for (const impl of section.impls) {
+    if (!impl.available) lines.push(`* ${impl.label}: not available: ${impl.reason ?? 'unknown'}`);
+  }
+  const others = section.impls.filter((i) => i.name !== 'floor');
+  const head = ['Case', 'Floor median', 'Floor p99'];
+  for (const o of others) head.push(`${o.label} median`, `${o.label} p99`, `${o.label} ratio`);
+  head.push('Target (ntsyncd)', 'Result');
+  if (section.impls.some((i) => !i.available)) lines.push('');
+  lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+  for (const r of rows) {
+    const f = r.cells.floor ?? {};
+    const cols = [mdEscape(r.label), f.median ?? '—', f.p99 ?? (r.kind === 'memory' ? '' : '—')];
+    for (const o of others) {
+      const c = r.cells[o.name] ?? {};
+      cols.push(c.median ?? '—', c.p99 ?? '—', c.ratio ?? '—');
+    }
+    cols.push(r.target, VERDICT_TEXT[r.verdict]);
+    lines.push(`| ${cols.join(' | ')} |`);
+  }
+  const notes = rows.filter((r) => r.note).map((r) => `* ${r.label}: ${r.note}`);
+  notes.push(
+    '* Ratios are medians over the floor\'s median for the same case in the same run. Scaling rows: total ops/s with 4 client threads over total ops/s with 1 (each thread on its own object).',
+  );
+  lines.push('', ...notes, '');
+
+  const refKeys = REFERENCE_CASES.filter((c) => section.reference[c.key]);
+  if (refKeys.length) {
+    lines.push('### Reference rows (no device: the mechanisms behind esync and fsync)', '');
+    const rh = ['Case', 'median', 'p99', 'vs floor ping-pong'];
+    const nts = section.impls.find((i) => i.name === 'ntsyncd' && i.available);
+    const ker = section.impls.find((i) => i.name === 'kernel' && i.available);
+    if (nts) rh.push('vs ntsyncd ping-pong');
+    if (ker) rh.push('vs kernel ping-pong');
+    lines.push(`| ${rh.join(' | ')} |`, `|${rh.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
+    const floor = section.impls.find((i) => i.name === 'floor');
+    for (const c of refKeys) {
+      const s = section.reference[c.key];
+      if (!ok(s)) {
+        lines.push(`| ${c.label} | error: ${mdEscape(s?.error ?? '?')} | | |`);
+        continue;
+      }
+      const vs = (impl: ImplResult | undefined) => {
+        const p = impl?.runs[c.compareWith];
+        return ok(p) ? `${(s.median_ns / p.median_ns).toFixed(2)}×` : '—';
+      };
+      const cols = [c.label, fmtNs(s.median_ns), fmtNs(s.p99_ns), vs(floor)];
+      if (nts) cols.push(vs(nts));
+      if (ker) cols.push(vs(ker));
+      lines.push(`| ${cols.join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+export function markdown(results: BenchResults, tables: EvaluatedRow[][]): string {
+  const h = results.host;
+  const lines = [
+    `# ntsync benchmark: ntsyncd against the floor`,
+    '',
+    `${results.date} · commit ${results.commit} · Linux ${h.kernel} · ${h.cpus} CPU (${h.cpuModel}) · node ${h.node} · ` +
+      `load average ${h.loadBefore.map((x) => x.toFixed(2)).join(' ')} before, ${h.loadAfter.map((x) => x.toFixed(2)).join(' ')} after`,
+    '',
+    'The floor is a minimal C FUSE daemon (`bench/floor/floor-fuse.c`) that answers each ioctl as a no-op in one round trip; ' +
+      'every figure is a C client (`bench/clients/`) timing single operations with CLOCK_MONOTONIC. ' +
+      'Each case ran ' +
+      `${String(results.settings.repeat)}× per implementation, interleaved, and the repeat with the lowest median is shown. ` +
+      'A benchmark reports what it measured: a missed target never fails the run.',
+    '',
+  ];
+  results.sections.forEach((s, i) => lines.push(sectionMarkdown(s, tables[i])));
+  return lines.join('\n');
+}
+
+// ---- SVG ------------------------------------------------------------------------------------
+
+const COLORS: Record<string, string> = { floor: '#9e9e9e', ntsyncd: '#1f6feb', kernel: '#2da44e', reference: '#bf8700' };
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Horizontal bars of the medians on a log scale, one group per case, ratio and target at the right. */
+export function svg(results: BenchResults, tables: EvaluatedRow[][]): string {
+  const W = 980;
+  const labelW = 300;
+  const rightW = 170;
+  const plotW = W - labelW - rightW - 20;
+  const barH = 11;
+  const groupGap = 9;
+  type Bar = { name: string; value: number; text: string };
+  type Group = { label: string; bars: Bar[]; right: string; verdict?: Verdict };
+  const blocks: { title: string; groups: Group[] }[] = [];
+  results.sections.forEach((section, si) => {
+    const groups: Group[] = [];
+    for (const r of tables[si]) {
+      if (r.kind !== 'latency' && r.kind !== 'deadline') continue;
+      const bars: Bar[] = [];
+      for (const impl of section.impls) {
+        const c = r.cells[impl.name];
+        if (c?.medianNs !== undefined && c.medianNs > 0) bars.push({ name: impl.name, value: c.medianNs, text: c.median ?? '' });
+      }
+      if (!bars.length) continue;
+      const ratios = section.impls
+        .filter((i) => i.name !== 'floor' && r.cells[i.name]?.ratio)
+        .map((i) => `${i.name === 'ntsyncd' ? '' : i.name + ' '}${r.cells[i.name]?.ratio}`);
+      const right = [ratios.join(', '), r.target !== '—' ? `(${r.target})` : ''].filter(Boolean).join(' ');
+      groups.push({ label: r.label, bars, right, verdict: r.verdict });
+    }
+    for (const c of REFERENCE_CASES) {
+      const s = section.reference[c.key];
+      if (s && !s.error && typeof s.median_ns === 'number' && s.median_ns > 0)
+        groups.push({ label: c.label, bars: [{ name: 'reference', value: s.median_ns, text: fmtNs(s.median_ns) }], right: '' });
+    }
+    blocks.push({ title: section.title, groups });
+  });
+  const all = blocks.flatMap((b) => b.groups.flatMap((g) => g.bars.map((x) => x.value)));
+  if (!all.length) all.push(1000);
+  const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all) / 1.5)));
+  const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all) * 1.2)));
+  const x = (v: number) => labelW + (Math.log10(Math.max(v, lo) / lo) / Math.log10(hi / lo)) * plotW;
+
+  const parts: string[] = [];
+  let y = 56;
+  const ticks: number[] = [];
+  for (let d = lo; d <= hi * 1.001; d *= 10) for (const m of [1, 2, 5]) if (d * m <= hi * 1.001) ticks.push(d * m);
+  const axis = (top: number, bottom: number) => {
+    for (const t of ticks) {
+      const tx = x(t).toFixed(1);
+      parts.push(`<line x1="${tx}" y1="${top}" x2="${tx}" y2="${bottom}" stroke="#e5e5e5"/>`);
+      parts.push(`<text x="${tx}" y="${bottom + 12}" font-size="9" text-anchor="middle" fill="#666">${esc(fmtNs(t).replace(/\.0+ /, ' '))}</text>`);
+    }
+  };
+  for (const b of blocks) {
+    parts.push(`<text x="10" y="${y}" font-size="13" font-weight="bold">${esc(b.title)}</text>`);
+    y += 10;
+    const top = y;
+    const body: string[] = [];
+    for (const g of b.groups) {
+      const gh = g.bars.length * barH;
+      body.push(`<text x="${labelW - 8}" y="${(y + gh / 2 + 4).toFixed(1)}" font-size="11" text-anchor="end">${esc(g.label)}</text>`);
+      g.bars.forEach((bar, i) => {
+        const by = y + i * barH;
+        const w = Math.max(1, x(bar.value) - labelW);
+        body.push(`<rect x="${labelW}" y="${by + 1}" width="${w.toFixed(1)}" height="${barH - 2}" fill="${COLORS[bar.name] ?? '#555'}"><title>${esc(`${bar.name}: ${bar.text}`)}</title></rect>`);
+        body.push(`<text x="${(labelW + w + 4).toFixed(1)}" y="${by + barH - 2}" font-size="9" fill="#333">${esc(bar.text)}</text>`);
+      });
+      if (g.right) {
+        const color = g.verdict === 'missed' ? '#cf222e' : g.verdict === 'met' ? '#1a7f37' : '#333';
+        const mark = g.verdict === 'missed' ? ' ✗' : g.verdict === 'met' ? ' ✓' : '';
+        body.push(`<text x="${W - rightW}" y="${(y + gh / 2 + 4).toFixed(1)}" font-size="11" fill="${color}">${esc(g.right + mark)}</text>`);
+      }
+      y += gh + groupGap;
+    }
+    axis(top, y);
+    parts.push(...body);
+    y += 34;
+  }
+  // legend
+  const legend: string[] = [];
+  let lx = labelW;
+  const present = new Set(blocks.flatMap((b) => b.groups.flatMap((g) => g.bars.map((bar) => bar.name))));
+  for (const [name, color] of Object.entries(COLORS)) {
+    if (!present.has(name)) continue;
+    legend.push(`<rect x="${lx}" y="28" width="12" height="10" fill="${color}"/><text x="${lx + 16}" y="37" font-size="11">${esc(name)}</text>`);
+    lx += 110;
+  }
+  const H = y;
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="10" y="18" font-size="14" font-weight="bold">${esc(`ntsync benchmark, medians (log scale) · ${results.date} · Linux ${results.host.kernel}`)}</text>`,
+    ...legend,
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}
