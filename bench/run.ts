@@ -1,0 +1,717 @@
+// npm run bench: how close ntsyncd sits to the physical floor of a userspace device (issue 7).
+//
+// Builds the C programs (bench/floor, bench/clients) with gcc -O2 into .cache/bench/, mounts the
+// floor daemon on a temporary directory, starts ntsyncd on another (when it has been built), and
+// runs the same C clients against both, interleaved, plus the eventfd/futex reference rows. Writes
+// bench/results/latest.{md,json,svg} and prints the table. Needs root (it mounts FUSE).
+//
+//   node dist/bench/run.js [--quick] [--iters N] [--repeat N] [--thread-ms N] [--objects N]
+//                          [--only key,key] [--no-ntsyncd] [--out DIR] [--no-write]
+//                          [--kernel] [--kernel-device PATH] [--emit-json] [--title TEXT]
+//
+// --kernel-device PATH adds the kernel driver at PATH as a third implementation (clients use it
+//   directly, no launcher). This is what runs inside the qemu guest.
+// --kernel runs the whole benchmark inside the 7.2 guest of test/kernels (see kernelHook()) with
+//   --kernel-device /dev/ntsync --emit-json, and adds its results as a second section: guest
+//   timings are compared only with each other (floor, ntsyncd and the kernel in the same guest).
+// --emit-json prints the results between BENCH-JSON-BEGIN/END lines (for the guest hook).
+//
+// A benchmark reports what it measured: missed targets never make it fail. It exits non-zero
+// only when it could not measure at all (no root, no /dev/fuse, no gcc, the floor did not mount).
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { ImplName, REFERENCE_CASES, RunSpec, runSpecs, Sample, Settings } from './lib/cases';
+import { BenchResults, evaluate, ImplResult, markdown, MemorySample, Section, svg } from './lib/report';
+
+// ---- options ----------------------------------------------------------------------------------
+
+interface Options extends Settings {
+  repeat: number;
+  only: Set<string> | null;
+  ntsyncd: boolean;
+  out: string;
+  write: boolean;
+  kernel: boolean;
+  kernelDevice: string | null;
+  emitJson: boolean;
+  title: string | null;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    iters: 20000,
+    warmup: 1000,
+    threadMs: 500,
+    objects: 100000,
+    repeat: 3,
+    only: null,
+    ntsyncd: true,
+    out: '',
+    write: true,
+    kernel: false,
+    kernelDevice: null,
+    emitJson: false,
+    title: null,
+  };
+  const num = (flag: string, v: string | undefined) => {
+    const n = Number(v);
+    if (!v || !Number.isInteger(n) || n < 1) usage(`${flag} needs a positive integer`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    switch (a) {
+      case '--quick':
+        o.iters = 2000;
+        o.warmup = 200;
+        o.threadMs = 200;
+        o.repeat = 1;
+        break;
+      case '--iters': o.iters = num(a, v); i++; break;
+      case '--warmup': o.warmup = num(a, v); i++; break;
+      case '--repeat': o.repeat = num(a, v); i++; break;
+      case '--thread-ms': o.threadMs = num(a, v); i++; break;
+      case '--objects': o.objects = num(a, v); i++; break;
+      case '--only': o.only = new Set((v ?? '').split(',').filter(Boolean)); i++; break;
+      case '--no-ntsyncd': o.ntsyncd = false; break;
+      case '--out': o.out = v ?? usage('--out needs a directory'); i++; break;
+      case '--no-write': o.write = false; break;
+      case '--kernel': o.kernel = true; break;
+      case '--kernel-device': o.kernelDevice = v ?? usage('--kernel-device needs a path'); i++; break;
+      case '--emit-json': o.emitJson = true; break;
+      case '--title': o.title = v ?? usage('--title needs text'); i++; break;
+      case '-h':
+      case '--help':
+        usage();
+        break;
+      default:
+        usage(`unknown option ${a}`);
+    }
+  }
+  return o;
+}
+
+function usage(msg?: string): never {
+  if (msg) console.error(`bench: ${msg}`);
+  console.error(
+    'usage: node dist/bench/run.js [--quick] [--iters N] [--repeat N] [--thread-ms N] [--objects N] [--only k1,k2]\n' +
+      '                              [--no-ntsyncd] [--out DIR] [--no-write] [--kernel] [--kernel-device PATH] [--emit-json]',
+  );
+  process.exit(msg ? 2 : 0);
+}
+
+// ---- paths ------------------------------------------------------------------------------------
+
+function findRoot(): string {
+  let d = __dirname;
+  for (;;) {
+    const p = path.join(d, 'package.json');
+    if (fs.existsSync(p)) {
+      try {
+        if (JSON.parse(fs.readFileSync(p, 'utf8')).name === 'ntsyncd') return d;
+      } catch {
+        /* keep looking */
+      }
+    }
+    const up = path.dirname(d);
+    if (up === d) throw new Error('bench: cannot find the repository root (package.json of ntsyncd)');
+    d = up;
+  }
+}
+
+const ROOT = findRoot();
+const BUILD = path.join(ROOT, '.cache', 'bench');
+const BIN = {
+  floor: path.join(BUILD, 'floor-fuse'),
+  ntbench: path.join(BUILD, 'ntbench'),
+  reference: path.join(BUILD, 'reference'),
+};
+const NTSYNCD_JS = path.join(ROOT, 'dist', 'src', 'cli', 'ntsyncd.js');
+const NTSYNC_RUN_JS = path.join(ROOT, 'dist', 'src', 'cli', 'ntsync-run.js');
+
+// ---- small helpers ------------------------------------------------------------------------------
+
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function newerThan(target: string, sources: string[]): boolean {
+  try {
+    const t = fs.statSync(target).mtimeMs;
+    return sources.every((s) => fs.statSync(s).mtimeMs <= t);
+  } catch {
+    return false;
+  }
+}
+
+function buildC(): void {
+  fs.mkdirSync(BUILD, { recursive: true });
+  const headers = ['bench/clients/ntsync-abi.h', 'bench/clients/bench-common.h'].map((h) => path.join(ROOT, h));
+  const jobs: [string, string][] = [
+    [BIN.floor, 'bench/floor/floor-fuse.c'],
+    [BIN.ntbench, 'bench/clients/ntbench.c'],
+    [BIN.reference, 'bench/clients/reference.c'],
+  ];
+  for (const [out, src] of jobs) {
+    const srcPath = path.join(ROOT, src);
+    if (newerThan(out, [srcPath, ...headers])) continue;
+    const r = spawnSync('gcc', ['-O2', '-Wall', '-Wextra', '-pthread', '-o', out, srcPath], { encoding: 'utf8' });
+    if (r.error || r.status !== 0) {
+      throw new Error(`gcc ${src} failed: ${r.error?.message ?? r.stderr}`);
+    }
+  }
+}
+
+function mountsUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const mp = line.split(' ')[4];
+    if (mp && (mp === dir || mp.startsWith(dir + '/'))) out.push(mp.replace(/\\040/g, ' '));
+  }
+  return out.sort((a, b) => b.length - a.length);
+}
+
+function readStatusKb(pid: number, field: string): number | null {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseSamples(stdout: string): Sample[] {
+  const out: Sample[] = [];
+  for (const line of stdout.split('\n')) {
+    const t = line.trim();
+    if (!t.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(t) as Sample);
+    } catch {
+      /* not ours */
+    }
+  }
+  return out;
+}
+
+/** Processes and mounts to clean up on every exit path. */
+const cleanup = {
+  procs: new Set<ChildProcess>(),
+  tmp: null as string | null,
+};
+
+async function stopProc(p: ChildProcess, graceMs = 3000): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  const done = new Promise<void>((r) => p.once('exit', () => r()));
+  p.kill('SIGTERM');
+  const timer = sleep(graceMs).then(() => {
+    if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  });
+  await Promise.race([done, timer]);
+  await Promise.race([done, sleep(1000)]);
+  cleanup.procs.delete(p);
+}
+
+function cleanupSync(): void {
+  for (const p of cleanup.procs) {
+    try {
+      p.kill('SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  if (cleanup.tmp) {
+    for (const m of mountsUnder(cleanup.tmp)) spawnSync('umount', ['-l', m]);
+    try {
+      fs.rmSync(cleanup.tmp, { recursive: true, force: true });
+    } catch {
+      /* a lazily detached mount point may still be busy */
+    }
+    cleanup.tmp = null;
+  }
+}
+
+// ---- the floor ----------------------------------------------------------------------------------
+
+interface Daemon {
+  proc: ChildProcess;
+  pid: number;
+  device: string;
+  logTail: () => string;
+}
+
+function tail(buf: string[], n = 20): string {
+  return buf.join('').split('\n').slice(-n).join('\n');
+}
+
+async function startFloor(tmp: string): Promise<Daemon> {
+  const mnt = path.join(tmp, 'floor-mnt');
+  fs.mkdirSync(mnt);
+  const proc = spawn(BIN.floor, [mnt], { stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanup.procs.add(proc);
+  const errs: string[] = [];
+  proc.stderr?.on('data', (d: Buffer) => errs.push(d.toString()));
+  const ready = await new Promise<boolean>((resolve) => {
+    const rl = readline.createInterface({ input: proc.stdout! });
+    const timer = setTimeout(() => resolve(false), 5000);
+    rl.on('line', (l) => {
+      if (l.startsWith('ready')) {
+        clearTimeout(timer);
+        resolve(true);
+      }
+    });
+    proc.once('exit', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+  const device = path.join(mnt, 'floor');
+  if (!ready || !fs.existsSync(device)) {
+    await stopProc(proc);
+    throw new Error(`the floor daemon did not mount: ${tail(errs)}`);
+  }
+  return { proc, pid: proc.pid!, device, logTail: () => tail(errs) };
+}
+
+// ---- ntsyncd and the launcher --------------------------------------------------------------------
+
+interface Ntsyncd extends Daemon {
+  mount: string;
+}
+
+/** The command line that runs `argv` under the launcher, for a daemon whose objects are at `mount`. */
+function underLauncher(d: Ntsyncd, argv: string[]): string[] {
+  const extra = (process.env.NTSYNC_BENCH_LAUNCHER_ARGS ?? '').split(/\s+/).filter(Boolean);
+  return [process.execPath, NTSYNC_RUN_JS, '--mount', d.mount, ...extra, '--', ...argv];
+}
+
+async function startNtsyncd(tmp: string): Promise<Ntsyncd | string> {
+  for (const f of [NTSYNCD_JS, NTSYNC_RUN_JS]) {
+    if (!fs.existsSync(f)) {
+      const src = path.relative(ROOT, f).replace(/^dist\//, '').replace(/\.js$/, '.ts');
+      return fs.existsSync(path.join(ROOT, src))
+        ? `${path.relative(ROOT, f)} is not built (npx tsc -p tsconfig.build.json)`
+        : `${src} does not exist yet`;
+    }
+  }
+  const device = path.join(tmp, 'ntsync');
+  const mount = path.join(tmp, 'ntsync-mnt');
+  fs.mkdirSync(mount);
+  fs.writeFileSync(device, '');
+  const extra = (process.env.NTSYNC_BENCH_DAEMON_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const proc = spawn(process.execPath, [NTSYNCD_JS, '--device', device, '--mount', mount, ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanup.procs.add(proc);
+  const out: string[] = [];
+  proc.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
+  const tmpDev = fs.statSync(tmp).dev;
+  const deadline = Date.now() + 15000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      return `ntsyncd exited (${proc.exitCode ?? proc.signalCode}) during start-up: ${tail(out, 8)}`;
+    }
+    try {
+      // Both the device and the object mount must be served by the daemon (stat from this process,
+      // never from the daemon's own reading thread).
+      if (fs.statSync(device).dev !== tmpDev && fs.statSync(mount).dev !== tmpDev) {
+        return { proc, pid: proc.pid!, device, mount, logTail: () => tail(out) };
+      }
+    } catch {
+      /* not there yet */
+    }
+    await sleep(50);
+  }
+  await stopProc(proc);
+  return `ntsyncd did not serve ${device} within 15 s: ${tail(out, 8)}`;
+}
+
+// ---- running clients ---------------------------------------------------------------------------
+
+interface Target {
+  name: ImplName;
+  argv: (clientArgs: string[]) => string[];
+  daemonPid: number | null;
+  alive: () => boolean;
+}
+
+function runClient(t: Target, spec: RunSpec): Sample {
+  const args = [BIN.ntbench, '--case', spec.clientCase, ...spec.args];
+  const argv = t.argv(args);
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 180_000, maxBuffer: 16 << 20 });
+  const samples = parseSamples(r.stdout ?? '');
+  const s = samples.find((x) => x.case === spec.clientCase);
+  if (s && !s.error) return s;
+  const why =
+    s?.error ??
+    (r.error
+      ? r.error.message
+      : `exit ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' / ') || 'no output'}`);
+  return { case: spec.clientCase, error: why };
+}
+
+/** The live-object case: the client creates N objects, we read the daemon's RSS, then let it go. */
+async function runObjects(t: Target, count: number): Promise<MemorySample | string> {
+  if (t.daemonPid === null) return 'no daemon process';
+  const baseline = readStatusKb(t.daemonPid, 'VmRSS');
+  const argv = t.argv([BIN.ntbench, '--case', 'objects', '--count', String(count)]);
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  cleanup.procs.add(child);
+  const errs: string[] = [];
+  child.stderr?.on('data', (d: Buffer) => errs.push(d.toString()));
+  const result = await new Promise<MemorySample | string>((resolve) => {
+    const rl = readline.createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => resolve(`no "ready" within 300 s`), 300_000);
+    rl.on('line', (line) => {
+      const [s] = parseSamples(line);
+      if (!s) return;
+      if (s.error) {
+        clearTimeout(timer);
+        resolve(s.error);
+      } else if (s.case === 'objects' && s.ready) {
+        clearTimeout(timer);
+        // give the daemon a moment to finish the replies it owes and settle
+        setTimeout(() => {
+          const rss = readStatusKb(t.daemonPid as number, 'VmRSS');
+          const hwm = readStatusKb(t.daemonPid as number, 'VmHWM');
+          if (rss === null || baseline === null) resolve('cannot read the daemon\'s /proc/<pid>/status');
+          else
+            resolve({
+              baselineBytes: baseline,
+              rssBytes: rss,
+              hwmBytes: hwm ?? rss,
+              created: Number(s.created),
+              createNsMean: Number(s.create_ns_mean),
+            });
+        }, 300);
+      }
+    });
+    child.once('exit', (code, sig) => {
+      clearTimeout(timer);
+      resolve(`client exited (${code ?? sig}) before it was ready: ${tail(errs, 3)}`);
+    });
+  });
+  child.stdin?.end('\n');
+  await Promise.race([new Promise((r) => child.once('exit', r)), sleep(60_000)]);
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  cleanup.procs.delete(child);
+  return result;
+}
+
+function runReference(key: string, iters: number, warmup: number): Sample {
+  const r = spawnSync(BIN.reference, ['--case', key, '--iters', String(Math.max(1, Math.round(iters / 2))), '--warmup', String(warmup)], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const s = parseSamples(r.stdout ?? '').find((x) => x.case === key);
+  return s ?? { case: key, error: r.error?.message ?? `exit ${r.status ?? r.signal}: ${(r.stderr ?? '').trim()}` };
+}
+
+// ---- one complete measurement (host, or inside the guest) -----------------------------------------
+
+function newImpl(name: ImplName, label: string): ImplResult {
+  return { name, label, available: true, runs: {}, repeatMedians: {}, errors: {} };
+}
+
+async function measure(opts: Options, title: string, note?: string): Promise<Section> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ntsync-bench-'));
+  cleanup.tmp = tmp;
+  const floorImpl = newImpl('floor', 'floor');
+  const ntsImpl = newImpl('ntsyncd', 'ntsyncd');
+  const impls: ImplResult[] = [floorImpl, ntsImpl];
+  const targets: { impl: ImplResult; target: Target }[] = [];
+  let floor: Daemon | null = null;
+  let nts: Ntsyncd | null = null;
+  try {
+    floor = await startFloor(tmp);
+    const floorDev = floor.device;
+    const floorProc = floor.proc;
+    targets.push({
+      impl: floorImpl,
+      target: {
+        name: 'floor',
+        argv: (a) => [...a, '--device', floorDev, '--floor'],
+        daemonPid: floor.pid,
+        alive: () => floorProc.exitCode === null && floorProc.signalCode === null,
+      },
+    });
+    log(`floor mounted at ${path.dirname(floorDev)} (pid ${floor.pid})`);
+
+    if (!opts.ntsyncd) {
+      ntsImpl.available = false;
+      ntsImpl.reason = 'skipped (--no-ntsyncd)';
+    } else {
+      const r = await startNtsyncd(tmp);
+      if (typeof r === 'string') {
+        ntsImpl.available = false;
+        ntsImpl.reason = r;
+        log(`ntsyncd not available: ${r}`);
+      } else {
+        nts = r;
+        const d = r;
+        targets.push({
+          impl: ntsImpl,
+          target: {
+            name: 'ntsyncd',
+            argv: (a) => underLauncher(d, [...a, '--device', d.device]),
+            daemonPid: d.pid,
+            alive: () => d.proc.exitCode === null && d.proc.signalCode === null,
+          },
+        });
+        log(`ntsyncd serving ${d.device}, objects at ${d.mount} (pid ${d.pid})`);
+      }
+    }
+
+    if (opts.kernelDevice) {
+      const kImpl = newImpl('kernel', 'kernel');
+      impls.push(kImpl);
+      const dev = opts.kernelDevice;
+      let st: fs.Stats | null = null;
+      try {
+        st = fs.statSync(dev);
+      } catch {
+        /* missing */
+      }
+      if (!st || !st.isCharacterDevice()) {
+        kImpl.available = false;
+        kImpl.reason = `${dev} is not a character device`;
+      } else {
+        targets.push({ impl: kImpl, target: { name: 'kernel', argv: (a) => [...a, '--device', dev], daemonPid: null, alive: () => true } });
+      }
+    }
+
+    // The cases, each implementation in turn, repeated: the best median of the repeats is kept.
+    const specs = runSpecs(opts).filter((s) => !opts.only || opts.only.has(s.key) || opts.only.has(s.clientCase));
+    for (const spec of specs) {
+      for (let rep = 0; rep < opts.repeat; rep++) {
+        for (const { impl, target } of targets) {
+          if (!spec.onFloor && impl.name === 'floor') continue;
+          if (!target.alive()) {
+            impl.errors[spec.key] = `${impl.name} daemon died`;
+            continue;
+          }
+          const s = runClient(target, spec);
+          if (s.error) {
+            impl.errors[spec.key] = s.error;
+            log(`${impl.name} ${spec.key}: ${s.error}`);
+            continue;
+          }
+          (impl.repeatMedians[spec.key] ??= []).push(s.median_ns ?? NaN);
+          const best = impl.runs[spec.key];
+          if (!best || (s.median_ns ?? Infinity) < (best.median_ns ?? Infinity)) impl.runs[spec.key] = s;
+        }
+      }
+      const line = targets
+        .map(({ impl }) => {
+          const s = impl.runs[spec.key];
+          if (!s) return `${impl.name} —`;
+          const tp = s.ops_per_s_total ? ` ${(s.ops_per_s_total / 1000).toFixed(0)}k ops/s` : '';
+          return `${impl.name} ${((s.median_ns ?? 0) / 1000).toFixed(2)}/${((s.p99_ns ?? 0) / 1000).toFixed(2)} µs${tp}`;
+        })
+        .join(', ');
+      log(`${spec.key}: ${line}`);
+    }
+
+    // 100,000 live objects: the daemon's RSS (ntsyncd only; the floor has no objects).
+    if (!opts.only || opts.only.has('objects')) {
+      floorImpl.memoryNote = 'n/a';
+      for (const { impl, target } of targets) {
+        if (impl.name === 'floor') continue;
+        if (impl.name === 'kernel') {
+          impl.memoryNote = 'n/a (kernel memory)';
+          continue;
+        }
+        const m = await runObjects(target, opts.objects);
+        if (typeof m === 'string') {
+          impl.memoryNote = 'error';
+          impl.errors.objects = m;
+          log(`${impl.name} objects: ${m}`);
+        } else {
+          impl.memory = m;
+          log(
+            `${impl.name} objects: ${m.created} live, daemon RSS ${(m.rssBytes / 1048576).toFixed(1)} MB ` +
+              `(from ${(m.baselineBytes / 1048576).toFixed(1)} MB; HWM ${(m.hwmBytes / 1048576).toFixed(1)} MB), ` +
+              `${(m.createNsMean / 1000).toFixed(1)} µs per create`,
+          );
+        }
+      }
+    }
+
+    // Reference rows.
+    const reference: Record<string, Sample> = {};
+    for (const c of REFERENCE_CASES) {
+      if (opts.only && !opts.only.has(c.key) && !opts.only.has('reference')) continue;
+      let best: Sample | null = null;
+      for (let rep = 0; rep < opts.repeat; rep++) {
+        const s = runReference(c.key, opts.iters, opts.warmup);
+        if (!best || best.error || (!s.error && (s.median_ns ?? Infinity) < (best.median_ns ?? Infinity))) best = s;
+      }
+      if (best) {
+        reference[c.key] = best;
+        log(`${c.key}: ${best.error ?? `${((best.median_ns ?? 0) / 1000).toFixed(2)}/${((best.p99_ns ?? 0) / 1000).toFixed(2)} µs`}`);
+      }
+    }
+    const section: Section = { title, impls, reference };
+    if (note) section.note = note;
+    return section;
+  } finally {
+    if (nts) await stopProc(nts.proc);
+    if (floor) await stopProc(floor.proc);
+    cleanupSync();
+  }
+}
+
+// ---- the kernel hook --------------------------------------------------------------------------------
+
+const GUEST_BEGIN = 'BENCH-JSON-BEGIN';
+const GUEST_END = 'BENCH-JSON-END';
+
+/**
+ * Runs this benchmark inside the qemu guest with the kernel driver (test/kernels, another
+ * engineer's harness). Contract: an executable `test/kernels/bench-guest` (or the path in
+ * $NTSYNC_BENCH_GUEST) that boots the 7.2 guest (one vCPU, for the blocking cases), with the host
+ * root visible and root inside, runs its arguments there as a command from the repository root, and
+ * copies the command's stdout to its own. It is called as
+ *   bench-guest node dist/bench/run.js --kernel-device /dev/ntsync --emit-json --no-write [...]
+ * and this function takes the JSON between the BENCH-JSON markers.
+ */
+function kernelHook(passArgs: string[]): Section | string {
+  const hook = process.env.NTSYNC_BENCH_GUEST ?? path.join(ROOT, 'test', 'kernels', 'bench-guest');
+  if (!fs.existsSync(hook)) {
+    return `no guest runner (${path.relative(ROOT, hook)} does not exist yet; inside a guest run: node dist/bench/run.js --kernel-device /dev/ntsync)`;
+  }
+  const cmd = [process.execPath, path.relative(ROOT, path.join(__dirname, 'run.js')), '--kernel-device', '/dev/ntsync', '--emit-json', '--no-write', ...passArgs];
+  log(`running in the guest: ${path.relative(ROOT, hook)} ${cmd.join(' ')}`);
+  const r = spawnSync(hook, cmd, { cwd: ROOT, encoding: 'utf8', timeout: 3600_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = r.stdout ?? '';
+  const a = out.indexOf(GUEST_BEGIN);
+  const b = out.indexOf(GUEST_END);
+  if (a < 0 || b < a) return `the guest run produced no results (exit ${r.status ?? r.signal}${r.error ? ', ' + r.error.message : ''})`;
+  try {
+    const inner = JSON.parse(out.slice(a + GUEST_BEGIN.length, b)) as BenchResults;
+    const s = inner.sections[0];
+    s.title = `In the qemu guest (Linux ${inner.host.kernel}, ${inner.host.cpus} vCPU, TCG): floor, ntsyncd and the kernel driver`;
+    s.note = 'Guest timings compare only with each other: context switches under TCG emulation are far more expensive than on the host.';
+    return s;
+  } catch (e) {
+    return `cannot parse the guest's results: ${(e as Error).message}`;
+  }
+}
+
+// ---- main -----------------------------------------------------------------------------------------
+
+function gitCommit(): string {
+  const r = spawnSync('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  const dirty = spawnSync('git', ['-C', ROOT, 'status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' });
+  return (r.stdout ?? '').trim() + ((dirty.stdout ?? '').trim() ? ' (+ uncommitted changes)' : '') || 'unknown';
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const opts = parseArgs(argv);
+  if (process.getuid && process.getuid() !== 0) {
+    console.error('bench: needs root (it mounts FUSE filesystems); nothing measured');
+    return 1;
+  }
+  if (!fs.existsSync('/dev/fuse')) {
+    console.error('bench: /dev/fuse is missing (modprobe fuse); nothing measured');
+    return 1;
+  }
+  try {
+    buildC();
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    return 1;
+  }
+  const onSignal = (sig: NodeJS.Signals) => {
+    cleanupSync();
+    process.kill(process.pid, sig);
+  };
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, onSignal);
+  process.once('exit', cleanupSync);
+
+  const loadBefore = os.loadavg();
+  const results: BenchResults = {
+    version: 1,
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    commit: gitCommit(),
+    host: {
+      kernel: os.release(),
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model.trim() ?? '?',
+      node: process.version,
+      loadBefore,
+      loadAfter: [],
+    },
+    settings: {
+      iters: opts.iters,
+      warmup: opts.warmup,
+      repeat: opts.repeat,
+      threadMs: opts.threadMs,
+      objects: opts.objects,
+      only: opts.only ? [...opts.only] : null,
+    },
+    sections: [],
+  };
+  let section: Section;
+  try {
+    section = await measure(
+      opts,
+      opts.title ?? (opts.kernelDevice ? `Linux ${os.release()}: floor, ntsyncd and the kernel driver` : `This machine (Linux ${os.release()}): ntsyncd against the floor`),
+      loadBefore[0] > 0.5 * os.cpus().length
+        ? `Measured on a busy machine (load average ${loadBefore[0].toFixed(2)} on ${os.cpus().length} CPUs): expect noise, especially in p99 and in the blocking cases.`
+        : undefined,
+    );
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    return 1;
+  }
+  results.sections.push(section);
+
+  if (opts.kernel) {
+    const pass = argv.filter((a) => a !== '--kernel' && a !== '--emit-json' && a !== '--no-write');
+    const k = kernelHook(pass);
+    if (typeof k === 'string') {
+      log(`kernel: not available: ${k}`);
+      results.sections.push({
+        title: 'Kernel driver (qemu guest)',
+        note: `Not available: ${k}`,
+        impls: [{ ...newImpl('floor', 'floor'), available: false, reason: k }],
+        reference: {},
+      });
+    } else {
+      results.sections.push(k);
+    }
+  }
+  results.host.loadAfter = os.loadavg();
+  const tables = results.sections.map(evaluate);
+  results.table = tables;
+  const md = markdown(results, tables);
+  process.stdout.write(md + '\n');
+  if (opts.emitJson) process.stdout.write(`${GUEST_BEGIN}\n${JSON.stringify(results)}\n${GUEST_END}\n`);
+  if (opts.write) {
+    const out = opts.out ? path.resolve(opts.out) : path.join(ROOT, 'bench', 'results');
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'latest.md'), md + '\n');
+    fs.writeFileSync(path.join(out, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+    fs.writeFileSync(path.join(out, 'latest.svg'), svg(results, tables));
+    log(`wrote ${path.relative(process.cwd(), path.join(out, 'latest.md'))}, latest.json, latest.svg`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => {
+    cleanupSync();
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    cleanupSync();
+    console.error(e);
+    process.exitCode = 1;
+  },
+);
