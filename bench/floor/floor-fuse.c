@@ -32,6 +32,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@
 #define OBJ_SLOTS 65536 /* object state indexed by fh & 0xFFFF */
 
 static int fuse_fd = -1;
+static int timer_fd = -1; /* armed at the earliest parked deadline (absolute CLOCK_MONOTONIC) */
 static const char *mount_dir;
 static volatile sig_atomic_t stopping;
 
@@ -296,8 +298,9 @@ static void handle(const unsigned char *buf, size_t len)
 	}
 }
 
-/* Times out the parked waits whose deadline has passed; returns the ppoll timeout for the next. */
-static int expire(struct timespec *ts)
+/* Times out the parked waits whose deadline has passed; returns the earliest deadline left
+ * (UINT64_MAX: none). */
+static uint64_t expire(void)
 {
 	uint64_t earliest = UINT64_MAX;
 	uint64_t now = now_ns();
@@ -310,12 +313,25 @@ static int expire(struct timespec *ts)
 			earliest = parked[i].deadline;
 		i++;
 	}
-	if (earliest == UINT64_MAX)
-		return 0;
-	uint64_t d = earliest - now;
-	ts->tv_sec = (time_t)(d / 1000000000ull);
-	ts->tv_nsec = (long)(d % 1000000000ull);
-	return 1;
+	return earliest;
+}
+
+/* An absolute timerfd rather than a ppoll timeout: poll/select add 0.1% of the timeout as slack
+ * (a deadline 10 s away may fire 10 ms late); an absolute hrtimer on a timerfd fires on time. */
+static void arm_timer(uint64_t deadline)
+{
+	static uint64_t armed = UINT64_MAX;
+	if (deadline == armed)
+		return;
+	struct itimerspec its;
+	memset(&its, 0, sizeof its);
+	if (deadline != UINT64_MAX) {
+		its.it_value.tv_sec = (time_t)(deadline / 1000000000ull);
+		its.it_value.tv_nsec = (long)(deadline % 1000000000ull);
+	}
+	if (timerfd_settime(timer_fd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
+		die("timerfd_settime");
+	armed = deadline;
 }
 
 int main(int argc, char **argv)
@@ -343,19 +359,29 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
+	timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (timer_fd < 0)
+		die("timerfd_create");
+
 	static unsigned char buf[BUF_SIZE];
 	for (;;) {
-		struct timespec ts;
-		if (nparked && expire(&ts)) {
-			struct pollfd pfd = { .fd = fuse_fd, .events = POLLIN };
-			int r = ppoll(&pfd, 1, &ts, NULL);
-			if (r == 0)
-				continue; /* a deadline passed: expire() answers it */
-			if (r < 0) {
+		/* With no timed wait parked (every no-op case), just a blocking read. */
+		uint64_t earliest = nparked ? expire() : UINT64_MAX;
+		arm_timer(earliest);
+		if (earliest != UINT64_MAX) {
+			struct pollfd pfd[2] = { { .fd = fuse_fd, .events = POLLIN }, { .fd = timer_fd, .events = POLLIN } };
+			if (poll(pfd, 2, -1) < 0) {
 				if (errno == EINTR)
 					continue;
-				die("ppoll");
+				die("poll");
 			}
+			if (pfd[1].revents & POLLIN) {
+				uint64_t ticks;
+				if (read(timer_fd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+					die("read timerfd");
+			}
+			if (!(pfd[0].revents & (POLLIN | POLLERR | POLLHUP)))
+				continue; /* a deadline passed: expire() answers it */
 		}
 		ssize_t n = read(fuse_fd, buf, sizeof buf);
 		if (n < 0) {
