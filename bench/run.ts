@@ -301,8 +301,10 @@ async function startNtsyncd(tmp: string): Promise<Ntsyncd | string> {
   const mount = path.join(tmp, 'ntsync-mnt');
   fs.mkdirSync(mount);
   fs.writeFileSync(device, '');
-  const extra = (process.env.NTSYNC_BENCH_DAEMON_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const proc = spawn(process.execPath, [NTSYNCD_JS, '--device', device, '--mount', mount, ...extra], {
+  const words = (v: string | undefined) => (v ?? '').split(/\s+/).filter(Boolean);
+  const nodeArgs = words(process.env.NTSYNC_BENCH_DAEMON_NODE_ARGS); // e.g. --cpu-prof --cpu-prof-dir=/tmp/prof
+  const extra = words(process.env.NTSYNC_BENCH_DAEMON_ARGS);
+  const proc = spawn(process.execPath, [...nodeArgs, NTSYNCD_JS, '--device', device, '--mount', mount, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   cleanup.procs.add(proc);
