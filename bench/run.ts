@@ -42,11 +42,13 @@ interface Options extends Settings {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
-    iters: 20000,
-    warmup: 1000,
-    threadMs: 500,
+    // Many short repeats, interleaved between implementations, best median kept: on a shared,
+    // busy machine a quiet window is more likely to be caught by each implementation.
+    iters: 10000,
+    warmup: 500,
+    threadMs: 400,
     objects: 100000,
-    repeat: 3,
+    repeat: 5,
     only: null,
     ntsyncd: true,
     out: '',
