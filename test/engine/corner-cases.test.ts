@@ -213,6 +213,14 @@ test('13.10 a wait acquiring an abandoned mutex returns EOWNERDEAD with index se
   h.expectMutex(m, 1, 4);
   h.expectSem(sem, 0, 1);
 
+  // KILL waking a wait-all directly.
+  const w3 = h.blockAll([m], 6);
+  expect(e.mutexKill(m, 4)).toBe(0);
+  h.expectWoken([w3, -EOWNERDEAD, 0]);
+  h.expectMutex(m, 1, 6);
+  expect(e.mutexUnlock(m, 6)).toBe(1);
+  expect(h.pollAny([m], 4)).toEqual({ status: 0, index: 0 });
+
   // An abandoned mutex used as an alert: acquired for the owner, EOWNERDEAD, index = count.
   expect(e.mutexKill(m, 4)).toBe(0);
   expect(h.pollAny([sem], 5, m)).toEqual({ status: -EOWNERDEAD, index: 1 });
