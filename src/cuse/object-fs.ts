@@ -1,0 +1,132 @@
+// The object filesystem's namespace: the root directory, `device`, `control`, and one file per
+// object named by its decimal id. Inode numbers (= FUSE node ids) come from a counter that is
+// never reset, so an fd's st_ino names one object for the daemon's whole life.
+import type { ObjectId } from '../core/types';
+import { CONTROL_FILE, DEVICE_FILE } from '../ioctl/control';
+import { FUSE_ROOT_ID, S_IFDIR, S_IFREG } from './wire/layout';
+import type { Attr } from './wire/reply';
+
+export enum NodeKind {
+  Root,
+  Device,
+  Control,
+  Object,
+}
+
+export class FsNode {
+  /** Kernel references from LOOKUP replies not yet returned by FORGET. */
+  lookups = 0;
+  /** Object files only: the object is still alive (not yet released). */
+  live = true;
+  /** Object files only: already opened (each opens once). */
+  opened = false;
+
+  constructor(
+    readonly ino: number,
+    readonly kind: NodeKind,
+    readonly objectId: ObjectId,
+    /** Object files only: the thread-group id of the supervisor allowed to open it. */
+    readonly creatorTgid: number,
+  ) {}
+}
+
+export const DEVICE_INO = 2;
+export const CONTROL_INO = 3;
+const FIRST_OBJECT_INO = 16;
+
+export class ObjectFs {
+  readonly root = new FsNode(FUSE_ROOT_ID, NodeKind.Root, 0, 0);
+  readonly device = new FsNode(DEVICE_INO, NodeKind.Device, 0, 0);
+  readonly control = new FsNode(CONTROL_INO, NodeKind.Control, 0, 0);
+
+  private readonly nodes = new Map<number, FsNode>();
+  private readonly byObject = new Map<ObjectId, FsNode>();
+  private nextIno = FIRST_OBJECT_INO;
+  private readonly attr: Attr = { ino: 0, size: 0, blocks: 0, time: 0, mode: 0, nlink: 1, uid: 0, gid: 0, rdev: 0, blksize: 4096 };
+
+  constructor(
+    /** Timestamps shown for every file: the daemon's start time, in seconds. */
+    private readonly startTime = Math.floor(Date.now() / 1000),
+  ) {
+    for (const n of [this.root, this.device, this.control]) this.nodes.set(n.ino, n);
+  }
+
+  get(ino: number): FsNode | undefined {
+    return this.nodes.get(ino);
+  }
+
+  /** The live object file with this inode number, or undefined (for fd resolution). */
+  objectByIno(ino: number): FsNode | undefined {
+    const node = this.nodes.get(ino);
+    return node && node.kind === NodeKind.Object && node.live ? node : undefined;
+  }
+
+  get objectCount(): number {
+    return this.byObject.size;
+  }
+
+  addObject(objectId: ObjectId, creatorTgid: number): FsNode {
+    const node = new FsNode(this.nextIno++, NodeKind.Object, objectId, creatorTgid);
+    this.nodes.set(node.ino, node);
+    this.byObject.set(objectId, node);
+    return node;
+  }
+
+  /** Resolves a name in the root directory (bytes name[from..from+length)); undefined = ENOENT. */
+  lookup(name: Uint8Array, from: number, length: number): FsNode | undefined {
+    if (matches(name, from, length, DEVICE_FILE)) return this.device;
+    if (matches(name, from, length, CONTROL_FILE)) return this.control;
+    const id = parseDecimalId(name, from, length);
+    return id > 0 ? this.byObject.get(id) : undefined;
+  }
+
+  /** The object is gone (its file was released, or it was never opened): its name disappears. */
+  objectGone(node: FsNode): void {
+    node.live = false;
+    this.byObject.delete(node.objectId);
+    if (node.lookups === 0) this.nodes.delete(node.ino);
+  }
+
+  /** FORGET: the kernel dropped `count` references. Static nodes are never removed. */
+  forget(ino: number, count: number): void {
+    const node = this.nodes.get(ino);
+    if (!node) return;
+    node.lookups = Math.max(0, node.lookups - count);
+    if (node.kind === NodeKind.Object && !node.live && node.lookups === 0) this.nodes.delete(ino);
+  }
+
+  /** The attributes of a node, in a record reused from call to call. */
+  attrOf(node: FsNode): Attr {
+    const a = this.attr;
+    a.ino = node.ino;
+    a.time = this.startTime;
+    a.nlink = node.kind === NodeKind.Root ? 2 : 1;
+    // Permissions are enforced by the daemon on OPEN (no default_permissions): the modes are
+    // for `ls`. The device is 0666 like the kernel's node; objects belong to their creator.
+    a.mode = node.kind === NodeKind.Root ? S_IFDIR | 0o755 : node.kind === NodeKind.Object ? S_IFREG | 0o600 : S_IFREG | 0o666;
+    return a;
+  }
+
+  /** Live object files, for the shutdown summary and tests. */
+  liveObjects(): IterableIterator<FsNode> {
+    return this.byObject.values();
+  }
+}
+
+function matches(buf: Uint8Array, from: number, length: number, text: string): boolean {
+  if (length !== text.length) return false;
+  for (let i = 0; i < length; i++) if (buf[from + i] !== text.charCodeAt(i)) return false;
+  return true;
+}
+
+/** A positive decimal without leading zeros and below 2^53, or 0. */
+export function parseDecimalId(buf: Uint8Array, from: number, length: number): number {
+  if (length < 1 || length > 15 || buf[from] === 48) return 0;
+  let v = 0;
+  for (let i = 0; i < length; i++) {
+    const d = buf[from + i] - 48;
+    if (d < 0 || d > 9) return 0;
+    v = v * 10 + d;
+  }
+  return v;
+}

@@ -1,0 +1,4 @@
+/** A reason not to start that the user can fix; the message says how. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
