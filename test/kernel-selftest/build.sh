@@ -17,6 +17,8 @@
 #    checked with EXPECT_EQ(0, …) instead of EXPECT_LE(0, …) like its three neighbours.
 #
 # Cached: rebuilt only when this script or the source package changes.
+# NTSYNCD_KERNEL_SOURCE=DIR uses an already extracted tree (with a "package" file) instead of
+# fetching linux-source-7.2; the tests use it to check that a changed selftest is refused.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +27,11 @@ KERNEL_CACHE="${NTSYNCD_KERNEL_CACHE:-/var/cache/ntsyncd-kernels}"
 die() { echo "kernel-selftest: $*" >&2; exit 1; }
 
 command -v gcc >/dev/null || die "gcc is missing: apt-get install gcc libc6-dev"
-src=$("$repo/scripts/kernels/fetch-source.sh" 7.2) || die "fetching linux-source-7.2 failed (see above)"
+if [ -n "${NTSYNCD_KERNEL_SOURCE:-}" ]; then
+  src=$NTSYNCD_KERNEL_SOURCE
+else
+  src=$("$repo/scripts/kernels/fetch-source.sh" 7.2) || die "fetching linux-source-7.2 failed (see above)"
+fi
 
 out="$KERNEL_CACHE/selftest-7.2"
 key="$(sha256sum "$0" | cut -d' ' -f1) $(cat "$src/package")"
