@@ -131,11 +131,11 @@ export class Daemon {
       const { major, minor } = finishCuseNode(devicePath);
       this.server.cuseMajor = major;
       this.server.cuseMinor = minor;
-      log.info(`serving ${devicePath} as a CUSE character device (${major}:${minor}); objects in ${mountDir}`);
+      log.info(`ready: serving ${devicePath} as a CUSE character device (${major}:${minor}); objects in ${mountDir}`);
     } else {
       await bindMount(join(mountDir, DEVICE_FILE), devicePath);
       this.deviceBound = true;
-      log.info(`serving ${devicePath} through a bind mount of ${join(mountDir, DEVICE_FILE)}; objects in ${mountDir}`);
+      log.info(`ready: serving ${devicePath} through a bind mount of ${join(mountDir, DEVICE_FILE)}; objects in ${mountDir}`);
     }
     this.transport = transport;
   }

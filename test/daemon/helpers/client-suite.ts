@@ -1,0 +1,30 @@
+// One jest test per test of a C client, all against one daemon per file.
+import { compileClient, listTests, startDaemon, type RunningDaemon } from './daemon';
+
+export function clientSuite(client: string, title: string): { daemon: () => RunningDaemon } {
+  const binary = compileClient(client);
+  const names = listTests(binary);
+  let daemon: RunningDaemon;
+
+  describe(title, () => {
+    beforeAll(async () => {
+      daemon = await startDaemon();
+    });
+
+    afterAll(async () => {
+      if (!daemon) return;
+      const exit = await daemon.stop();
+      daemon.cleanup();
+      expect(exit).toEqual({ code: 0, signal: null });
+    });
+
+    test.each(names)('%s', async (name) => {
+      const r = await daemon.run(binary, [name]);
+      if (r.code !== 0) {
+        throw new Error(`${client} ${name}: exit ${r.code ?? r.signal}\n${r.stderr}${r.stdout}\n--- daemon log ---\n${daemon.logs}`);
+      }
+      expect(daemon.alive).toBe(true);
+    });
+  });
+  return { daemon: () => daemon };
+}
