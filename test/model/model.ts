@@ -131,6 +131,11 @@ export class NaiveModel<Tag> {
     return this.pending.length;
   }
 
+  /** Tags of the pending waits, in arrival order (for tests). */
+  pendingTagsForTests(): Tag[] {
+    return this.pending.map((w) => w.tag);
+  }
+
   // ---------------------------------------------------------------- devices and creation
 
   openDevice(): DeviceId {
