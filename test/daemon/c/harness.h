@@ -311,13 +311,20 @@ static int blocked_in_fuse(pid_t pid, pid_t tid)
 	return strstr(wchan, "request_wait_answer") != NULL || strstr(wchan, "fuse") != NULL;
 }
 
-static void wait_until_blocked(pid_t pid, pid_t tid)
+/* Waits until the task sleeps in ntsyncd; gives up when *done becomes set (it returned instead). */
+static void wait_until_blocked_or_done(pid_t pid, pid_t tid, volatile int *done)
 {
 	for (int i = 0; i < 5000; i++) {
 		if (blocked_in_fuse(pid, tid)) return;
+		if (done && __atomic_load_n(done, __ATOMIC_ACQUIRE)) return;
 		usleep(1000);
 	}
 	FAIL("task %d/%d did not block in ntsyncd within 5 s", pid, tid);
+}
+
+static void wait_until_blocked(pid_t pid, pid_t tid)
+{
+	wait_until_blocked_or_done(pid, tid, NULL);
 }
 
 static void start_waiter(struct waiter *w)
@@ -332,7 +339,7 @@ static void start_waiter(struct waiter *w)
 static void start_blocked_waiter(struct waiter *w)
 {
 	start_waiter(w);
-	wait_until_blocked(getpid(), w->tid);
+	wait_until_blocked_or_done(getpid(), w->tid, &w->done);
 	if (w->done) FAIL("the wait returned at once (%d) instead of blocking", w->result);
 }
 
@@ -352,7 +359,7 @@ static void check_still_blocked(struct waiter *w, int ms)
 
 struct test_case { const char *name; void (*fn)(void); };
 
-#define TEST(name) static void name(void)
+#define TEST(name) static void test_##name(void)
 
 static int run_tests(int argc, char **argv, const struct test_case *tests, size_t n)
 {
@@ -374,7 +381,7 @@ static int run_tests(int argc, char **argv, const struct test_case *tests, size_
 	return 2;
 }
 
-#define T(name) { #name, name }
+#define T(name) { #name, test_##name }
 #define RUN(...) \
 	int main(int argc, char **argv) { \
 		static const struct test_case tests[] = { __VA_ARGS__ }; \
