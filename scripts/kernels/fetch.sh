@@ -115,5 +115,7 @@ touch "$stage/out/.complete"
 
 rm -rf "$dest"
 mv "$stage/out" "$dest"
+# The unpacked kernel is all that is used from now on; the .debs would only take space.
+rm -f $debs
 log "kernel $release ready in $dest ($(($(date +%s) - started)) s)"
 echo "$dest"

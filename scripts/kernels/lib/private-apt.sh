@@ -69,7 +69,7 @@ private_apt_update() {
     || die "apt-get update of the private source list failed (see $APT_DIR/update.log): the Debian mirror $(debian_mirror) must be reachable to fetch a kernel that is not cached yet. $(tail -n3 "$APT_DIR/update.log" | tr '\n' ' ')"
   # apt-get update exits 0 even when a suite could not be fetched: check the lists.
   if grep -qE '^(W|E): (Failed|Some index files failed)' "$APT_DIR/update.log"; then
-    die "apt-get update could not fetch every suite of the private source list (see $APT_DIR/update.log): $(grep -E '^(W|E):' "$APT_DIR/update.log" | head -n3 | tr '\n' ' ')"
+    die "not cached, and apt cannot fetch every suite of the private source list from $(debian_mirror) (see $APT_DIR/update.log; set NTSYNCD_DEBIAN_MIRROR to use another mirror): $(grep -E '^(W|E):' "$APT_DIR/update.log" | head -n3 | tr '\n' ' ')"
   fi
   touch "$stamp"
 }
