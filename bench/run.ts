@@ -282,27 +282,26 @@ async function startFloor(tmp: string): Promise<Daemon> {
 
 interface Ntsyncd extends Daemon {
   mount: string;
+  /** ntsync-run is not built: clients register as supervisors and create objects themselves. */
+  direct: boolean;
 }
 
-/** The command line that runs `argv` under the launcher, for a daemon whose objects are at `mount`. */
-function underLauncher(d: Ntsyncd, argv: string[]): string[] {
+/** The command line that runs the client `argv` on ntsyncd: under the launcher, or direct. */
+function onNtsyncd(d: Ntsyncd, argv: string[]): string[] {
+  if (d.direct) return [...argv, '--device', d.device, '--supervise', d.mount];
   const extra = (process.env.NTSYNC_BENCH_LAUNCHER_ARGS ?? '').split(/\s+/).filter(Boolean);
-  return [process.execPath, NTSYNC_RUN_JS, '--mount', d.mount, ...extra, '--', ...argv];
+  return [process.execPath, NTSYNC_RUN_JS, ...extra, ...argv, '--device', d.device];
 }
 
 async function startNtsyncd(tmp: string): Promise<Ntsyncd | string> {
-  for (const f of [NTSYNCD_JS, NTSYNC_RUN_JS]) {
-    if (!fs.existsSync(f)) {
-      const src = path.relative(ROOT, f).replace(/^dist\//, '').replace(/\.js$/, '.ts');
-      return fs.existsSync(path.join(ROOT, src))
-        ? `${path.relative(ROOT, f)} is not built (npx tsc -p tsconfig.build.json)`
-        : `${src} does not exist yet`;
-    }
+  if (!fs.existsSync(NTSYNCD_JS)) {
+    return fs.existsSync(path.join(ROOT, 'src', 'cli', 'ntsyncd.ts'))
+      ? `${path.relative(ROOT, NTSYNCD_JS)} is not built (npx tsc -p tsconfig.build.json)`
+      : 'src/cli/ntsyncd.ts does not exist yet';
   }
+  const direct = !fs.existsSync(NTSYNC_RUN_JS);
   const device = path.join(tmp, 'ntsync');
   const mount = path.join(tmp, 'ntsync-mnt');
-  fs.mkdirSync(mount);
-  fs.writeFileSync(device, '');
   const words = (v: string | undefined) => (v ?? '').split(/\s+/).filter(Boolean);
   const nodeArgs = words(process.env.NTSYNC_BENCH_DAEMON_NODE_ARGS); // e.g. --cpu-prof --cpu-prof-dir=/tmp/prof
   const extra = words(process.env.NTSYNC_BENCH_DAEMON_ARGS);
@@ -313,25 +312,19 @@ async function startNtsyncd(tmp: string): Promise<Ntsyncd | string> {
   const out: string[] = [];
   proc.stdout?.on('data', (d: Buffer) => out.push(d.toString()));
   proc.stderr?.on('data', (d: Buffer) => out.push(d.toString()));
-  const tmpDev = fs.statSync(tmp).dev;
   const deadline = Date.now() + 15000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       return `ntsyncd exited (${proc.exitCode ?? proc.signalCode}) during start-up: ${tail(out, 8)}`;
     }
-    try {
-      // Both the device and the object mount must be served by the daemon (stat from this process,
-      // never from the daemon's own reading thread).
-      if (fs.statSync(device).dev !== tmpDev && fs.statSync(mount).dev !== tmpDev) {
-        return { proc, pid: proc.pid!, device, mount, logTail: () => tail(out) };
-      }
-    } catch {
-      /* not there yet */
+    // "ntsyncd: info: ready: serving ..." (src/cuse/daemon.ts), and the device is there.
+    if (/^ntsyncd: info: ready: /m.test(out.join('')) && fs.existsSync(device)) {
+      return { proc, pid: proc.pid!, device, mount, direct, logTail: () => tail(out) };
     }
-    await sleep(50);
+    await sleep(20);
   }
   await stopProc(proc);
-  return `ntsyncd did not serve ${device} within 15 s: ${tail(out, 8)}`;
+  return `ntsyncd did not report ready within 15 s: ${tail(out, 8)}`;
 }
 
 // ---- running clients ---------------------------------------------------------------------------
@@ -365,6 +358,7 @@ async function runObjects(t: Target, count: number): Promise<MemorySample | stri
   const argv = t.argv([BIN.ntbench, '--case', 'objects', '--count', String(count)]);
   const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
   cleanup.procs.add(child);
+  child.stdin?.on('error', () => undefined); // EPIPE when the client died first
   const errs: string[] = [];
   child.stderr?.on('data', (d: Buffer) => errs.push(d.toString()));
   const result = await new Promise<MemorySample | string>((resolve) => {
@@ -457,16 +451,21 @@ async function measure(opts: Options, title: string, note?: string): Promise<Sec
       } else {
         nts = r;
         const d = r;
+        if (d.direct) {
+          ntsImpl.label = 'ntsyncd*';
+          ntsImpl.direct = true;
+          ntsImpl.reason = 'ntsync-run is not built: objects made by the client through the control ioctl (no seccomp, no ADDFD)';
+        }
         targets.push({
           impl: ntsImpl,
           target: {
             name: 'ntsyncd',
-            argv: (a) => underLauncher(d, [...a, '--device', d.device]),
+            argv: (a) => onNtsyncd(d, a),
             daemonPid: d.pid,
             alive: () => d.proc.exitCode === null && d.proc.signalCode === null,
           },
         });
-        log(`ntsyncd serving ${d.device}, objects at ${d.mount} (pid ${d.pid})`);
+        log(`ntsyncd serving ${d.device}, objects at ${d.mount} (pid ${d.pid})${d.direct ? '; no ntsync-run: clients create objects through the control ioctl' : ''}`);
       }
     }
 
@@ -539,7 +538,7 @@ async function measure(opts: Options, title: string, note?: string): Promise<Sec
           log(
             `${impl.name} objects: ${m.created} live, daemon RSS ${(m.rssBytes / 1048576).toFixed(1)} MB ` +
               `(from ${(m.baselineBytes / 1048576).toFixed(1)} MB; HWM ${(m.hwmBytes / 1048576).toFixed(1)} MB), ` +
-              `${(m.createNsMean / 1000).toFixed(1)} µs per create`,
+              `${(m.createNsMean / 1000).toFixed(1)} µs wall time per object`,
           );
         }
       }

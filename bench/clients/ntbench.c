@@ -1,13 +1,16 @@
 /* ntbench: per-operation latency of ntsync operations, through the plain ntsync ABI.
  *
- *   ntbench --device PATH [--floor] --case NAME [--iters N] [--warmup N] [--threads N]
- *           [--duration-ms N] [--count N] [--deadline-us N]
+ *   ntbench --device PATH [--floor | --supervise MOUNT] --case NAME [--iters N] [--warmup N]
+ *           [--threads N] [--duration-ms N] [--count N] [--deadline-us N]
  *
  * Against a real device (the kernel's /dev/ntsync, or ntsyncd's under ntsync-run) objects are
  * made with NTSYNC_IOC_CREATE_* and every case does what it says. With --floor the device is the
  * benchmark's floor daemon (bench/floor/floor-fuse.c): the same ioctl numbers reach a no-op that
  * costs one FUSE round trip; "objects" are opens of the floor file, and blocking waits use the
- * floor's parked waits (see ntsync-abi.h). Each case prints one JSON line (bench-common.h).
+ * floor's parked waits (see ntsync-abi.h). With --supervise MOUNT (ntsyncd without ntsync-run)
+ * the client does the launcher's work itself: it registers as a supervisor on MOUNT/control and
+ * makes each object with ntsyncd's control CREATE ioctl plus an open of MOUNT/<id>; everything
+ * but CREATE then costs what it costs under the launcher. Each case prints one JSON line.
  *
  * Cases:
  *   sem_release         SEM_RELEASE(1) on a semaphore with max 0xFFFFFFFF
@@ -23,9 +26,10 @@
  *   threads_event_set   the same with EVENT_SET
  *   deadline            WAIT_ANY on an unsignalled auto event with an absolute deadline
  *                       --deadline-us ahead; lateness of the ETIMEDOUT return past the deadline
- *   objects             create --count objects (sem/event/mutex round robin), print a "ready" line,
- *                       keep them until stdin closes or gives a line (the harness reads the
- *                       daemon's RSS in between)
+ *   objects             create --count objects (sem/event/mutex round robin; spread over child
+ *                       processes when RLIMIT_NOFILE is too small), print a "ready" line, keep
+ *                       them until stdin closes or gives a line (the harness reads the daemon's
+ *                       RSS in between)
  */
 #include "bench-common.h"
 #include "ntsync-abi.h"
@@ -42,6 +46,7 @@
 
 static const char *device_path;
 static int floor_mode;
+static const char *supervise_mount; /* --supervise: create objects through ntsyncd's control ioctl */
 static int dev_fd = -1;
 static const char *case_name = "?";
 static long iters = 20000;
@@ -81,10 +86,38 @@ static struct obj floor_object(void)
 	return o;
 }
 
+static void become_supervisor(void)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/control", supervise_mount);
+	int fd = open(path, O_RDWR | O_CLOEXEC); /* kept open: the registration lives with it */
+	if (fd < 0)
+		fail("open <mount>/control");
+	if (ioctl(fd, NTSYNCD_IOC_REGISTER) < 0)
+		fail("NTSYNCD_IOC_REGISTER");
+}
+
+/* What ntsync-run does for a CREATE: the new object's fd, or -1 with errno. */
+static int supervised_create(uint32_t type, uint32_t a, uint32_t b)
+{
+	struct ntsyncd_create_args args = { .type = type, .args = { a, b } };
+	if (ioctl(dev_fd, NTSYNCD_IOC_CREATE, &args) < 0)
+		return -1;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%llu", supervise_mount, (unsigned long long)args.id);
+	return open(path, O_RDWR | O_CLOEXEC);
+}
+
 static struct obj make_sem(uint32_t count, uint32_t max)
 {
 	if (floor_mode)
 		return floor_object();
+	if (supervise_mount) {
+		struct obj o = { .fd = supervised_create(NTSYNCD_TYPE_SEM, count, max), .id = 0 };
+		if (o.fd < 0)
+			fail("control CREATE (semaphore)");
+		return o;
+	}
 	struct ntsync_sem_args a = { .count = count, .max = max };
 	struct obj o = { .fd = ioctl(dev_fd, NTSYNC_IOC_CREATE_SEM, &a), .id = 0 };
 	if (o.fd < 0)
@@ -96,6 +129,12 @@ static struct obj make_event(int manual, int signaled)
 {
 	if (floor_mode)
 		return floor_object();
+	if (supervise_mount) {
+		struct obj o = { .fd = supervised_create(NTSYNCD_TYPE_EVENT, (uint32_t)manual, (uint32_t)signaled), .id = 0 };
+		if (o.fd < 0)
+			fail("control CREATE (event)");
+		return o;
+	}
 	struct ntsync_event_args a = { .manual = (uint32_t)manual, .signaled = (uint32_t)signaled };
 	struct obj o = { .fd = ioctl(dev_fd, NTSYNC_IOC_CREATE_EVENT, &a), .id = 0 };
 	if (o.fd < 0)
@@ -107,6 +146,12 @@ static struct obj make_mutex(void)
 {
 	if (floor_mode)
 		return floor_object();
+	if (supervise_mount) {
+		struct obj o = { .fd = supervised_create(NTSYNCD_TYPE_MUTEX, 0, 0), .id = 0 };
+		if (o.fd < 0)
+			fail("control CREATE (mutex)");
+		return o;
+	}
 	struct ntsync_mutex_args a = { 0, 0 };
 	struct obj o = { .fd = ioctl(dev_fd, NTSYNC_IOC_CREATE_MUTEX, &a), .id = 0 };
 	if (o.fd < 0)
@@ -218,7 +263,8 @@ static void case_create_close(void)
 	for (long i = -warmup; i < iters; i++) {
 		struct ntsync_sem_args a = { .count = 0, .max = 1 };
 		uint64_t t0 = now_ns();
-		int fd = ioctl(dev_fd, NTSYNC_IOC_CREATE_SEM, &a);
+		int fd = supervise_mount ? supervised_create(NTSYNCD_TYPE_SEM, a.count, a.max)
+					 : ioctl(dev_fd, NTSYNC_IOC_CREATE_SEM, &a);
 		if (fd < 0)
 			fail("CREATE_SEM");
 		if (!floor_mode)
@@ -478,35 +524,98 @@ static void case_deadline(void)
 
 /* ---- many live objects ------------------------------------------------------------------------- */
 
-static void case_objects(void)
+/* Creates `n` objects (sem/event/mutex round robin) into fds[]; returns the mean ns per create. */
+static double create_objects(int *fds, long n)
 {
-	struct rlimit rl = { (rlim_t)object_count + 1024, (rlim_t)object_count + 1024 };
-	struct rlimit cur;
-	getrlimit(RLIMIT_NOFILE, &cur);
-	if (cur.rlim_cur < rl.rlim_cur && setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		fail("setrlimit(RLIMIT_NOFILE)");
-	int *fds = xcalloc((size_t)object_count, sizeof(int));
 	uint64_t t0 = now_ns();
-	for (long i = 0; i < object_count; i++) {
+	for (long i = 0; i < n; i++) {
 		switch (i % 3) {
 		case 0: fds[i] = make_sem(0, 1).fd; break;
 		case 1: fds[i] = make_event((int)(i & 1), 0).fd; break;
 		default: fds[i] = make_mutex().fd; break;
 		}
 	}
+	return n ? (double)(now_ns() - t0) / (double)n : 0;
+}
+
+/* One process can hold only RLIMIT_NOFILE fds, and the hard limit cannot always be raised (no
+ * CAP_SYS_RESOURCE in a container): the objects are then spread over child processes, which keep
+ * theirs until the parent lets go. The daemon's memory is the same either way. */
+static void case_objects(void)
+{
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	rlim_t want = (rlim_t)object_count + 1024;
+	if (rl.rlim_cur < want) {
+		struct rlimit up = { want, want > rl.rlim_max ? want : rl.rlim_max };
+		if (setrlimit(RLIMIT_NOFILE, &up) < 0) {
+			up.rlim_cur = up.rlim_max = rl.rlim_max; /* as many as the hard limit allows */
+			setrlimit(RLIMIT_NOFILE, &up);
+		}
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	long per_proc = (long)rl.rlim_cur - 256;
+	if (per_proc < 1000) {
+		emit_error(case_name, "RLIMIT_NOFILE is only %ld", (long)rl.rlim_cur);
+		exit(1);
+	}
+	long nproc = (object_count + per_proc - 1) / per_proc;
+	long share = (object_count + nproc - 1) / nproc;
+	int ready[2], release[2];
+	if (pipe(ready) < 0 || pipe(release) < 0)
+		fail("pipe");
+	uint64_t t0 = now_ns();
+	pid_t kids[1024];
+	long nkids = 0;
+	for (long k = 1; k < nproc && nkids < 1024; k++) { /* the children make the first shares */
+		long n = share;
+		pid_t pid = fork();
+		if (pid < 0)
+			fail("fork");
+		if (pid == 0) {
+			close(ready[0]);
+			close(release[1]);
+			if (supervise_mount)
+				become_supervisor(); /* without the launcher, each creator is its own supervisor */
+			int *fds = xcalloc((size_t)n, sizeof(int));
+			create_objects(fds, n);
+			char c = 1;
+			if (write(ready[1], &c, 1) != 1)
+				_exit(1);
+			while (read(release[0], &c, 1) < 0 && errno == EINTR)
+				; /* EOF when the parent lets go */
+			_exit(0);
+		}
+		kids[nkids++] = pid;
+	}
+	close(ready[1]);
+	close(release[0]);
+	long mine = object_count - share * nkids;
+	int *fds = xcalloc((size_t)(mine > 0 ? mine : 1), sizeof(int));
+	create_objects(fds, mine > 0 ? mine : 0);
+	for (long k = 0; k < nkids; k++) {
+		char c;
+		if (read(ready[0], &c, 1) != 1) {
+			emit_error(case_name, "a child process failed to create its objects");
+			exit(1);
+		}
+	}
 	uint64_t t1 = now_ns();
-	/* still alive? one read on the first and the last */
+	/* still alive? */
 	struct ntsync_sem_args sa;
-	if (!floor_mode && ioctl(fds[0], NTSYNC_IOC_SEM_READ, &sa) < 0)
+	if (!floor_mode && mine > 0 && ioctl(fds[0], NTSYNC_IOC_SEM_READ, &sa) < 0)
 		fail("SEM_READ of the first object");
-	emit(case_name, NULL, "\"ready\":true,\"created\":%ld,\"create_ns_mean\":%.0f", object_count,
-	     (double)(t1 - t0) / (double)object_count);
+	emit(case_name, NULL, "\"ready\":true,\"created\":%ld,\"processes\":%ld,\"create_ns_mean\":%.0f", object_count,
+	     nkids + 1, (double)(t1 - t0) / (double)object_count);
 	char c;
 	while (read(0, &c, 1) < 0 && errno == EINTR)
 		;
 	uint64_t t2 = now_ns();
-	for (long i = 0; i < object_count; i++)
+	close(release[1]);
+	for (long i = 0; i < mine; i++)
 		close(fds[i]);
+	for (long k = 0; k < nkids; k++)
+		waitpid(kids[k], NULL, 0);
 	emit("objects_closed", NULL, "\"close_ns_mean\":%.0f", (double)(now_ns() - t2) / (double)object_count);
 }
 
@@ -538,6 +647,7 @@ int main(int argc, char **argv)
 		}
 		i++;
 		if (!strcmp(a, "--device")) device_path = v;
+		else if (!strcmp(a, "--supervise")) supervise_mount = v;
 		else if (!strcmp(a, "--case")) case_name = v;
 		else if (!strcmp(a, "--iters")) iters = num_arg(a, v);
 		else if (!strcmp(a, "--warmup")) warmup = num_arg(a, v);
@@ -554,6 +664,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: ntbench --device PATH [--floor] --case NAME [--iters N] [--warmup N] ...\n");
 		return 2;
 	}
+	if (supervise_mount && floor_mode) {
+		fprintf(stderr, "ntbench: --supervise and --floor exclude each other\n");
+		return 2;
+	}
+	if (supervise_mount)
+		become_supervisor(); /* before the device open: ntsyncd refuses unsupervised opens */
 	dev_fd = open_device();
 
 	const char *c = case_name;

@@ -71,6 +71,23 @@ _Static_assert(NTSYNC_IOC_CREATE_EVENT == 0x40084E87u, "CREATE_EVENT");
 _Static_assert(NTSYNC_IOC_EVENT_SET == 0x80044E88u, "EVENT_SET");
 _Static_assert(NTSYNC_IOC_EVENT_READ == 0x80084E8Du, "EVENT_READ");
 
+/* ---- ntsyncd's private control ioctls (src/ioctl/control.ts) -------------------------------
+ * What ntsync-run does for a CREATE, done by the client itself when it runs without the launcher
+ * (ntbench --supervise MOUNT): register as a supervisor on <mount>/control, create with
+ * NTSYNCD_IOC_CREATE on the device fd, open <mount>/<id>. */
+struct ntsyncd_create_args {
+	uint32_t type; /* 1 semaphore, 2 mutex, 3 event */
+	uint32_t args[2];
+	uint32_t pad;
+	uint64_t id;   /* out */
+};
+_Static_assert(sizeof(struct ntsyncd_create_args) == 24, "ntsyncd_create_args is 24 bytes");
+#define NTSYNCD_IOC_REGISTER NTB_IOC(0u, 0xF3, 0x01, 0)
+#define NTSYNCD_IOC_CREATE   NTB_IOWR(0xF3, 0x02, 24)
+#define NTSYNCD_TYPE_SEM   1
+#define NTSYNCD_TYPE_MUTEX 2
+#define NTSYNCD_TYPE_EVENT 3
+
 /* ---- the floor daemon's private protocol (bench/floor/floor-fuse.c) ------------------------
  * The floor answers every ioctl with one reply in one round trip, echoing the in bytes into the
  * out bytes (zeros where there are none). Two additions make the blocking cases measurable there

@@ -26,6 +26,8 @@ export interface ImplResult {
   errors: Record<string, string>;
   memory?: MemorySample;
   memoryNote?: string;
+  /** ntsyncd without ntsync-run: CREATE is measured without the launcher's path. */
+  direct?: boolean;
 }
 
 export interface Section {
@@ -131,6 +133,7 @@ export function evaluate(section: Section): EvaluatedRow[] {
         if (impl.name === 'ntsyncd') {
           if (row.kind === 'latency') {
             if (!hasTarget) ev.verdict = 'no target';
+            else if (row.key === 'create_close' && impl.direct) ev.verdict = 'no target'; // not the launcher's path
             else if (cell.ratioValue !== undefined) ev.verdict = cell.ratioValue <= (row.maxRatio as number) ? 'met' : 'missed';
           } else if (cell.p99Ns !== undefined) {
             ev.verdict = cell.p99Ns <= row.maxP99Ns ? 'met' : 'missed';
@@ -175,12 +178,13 @@ export function sectionMarkdown(section: Section, rows: EvaluatedRow[]): string 
   if (section.note) lines.push(section.note, '');
   for (const impl of section.impls) {
     if (!impl.available) lines.push(`* ${impl.label}: not available: ${impl.reason ?? 'unknown'}`);
+    else if (impl.reason) lines.push(`* ${impl.label}: ${impl.reason}`);
   }
   const others = section.impls.filter((i) => i.name !== 'floor');
   const head = ['Case', 'Floor median', 'Floor p99'];
   for (const o of others) head.push(`${o.label} median`, `${o.label} p99`, `${o.label} ratio`);
   head.push('Target (ntsyncd)', 'Result');
-  if (section.impls.some((i) => !i.available)) lines.push('');
+  if (section.impls.some((i) => !i.available || i.reason)) lines.push('');
   lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
   for (const r of rows) {
     const f = r.cells.floor ?? {};
