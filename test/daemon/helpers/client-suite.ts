@@ -1,7 +1,8 @@
 // One jest test per test of a C client, all against one daemon per file.
 import { compileClient, listTests, startDaemon, type RunningDaemon } from './daemon';
 
-export function clientSuite(client: string, title: string): { daemon: () => RunningDaemon } {
+/** `more` may add tests of its own (they run after the client's, with the daemon still up). */
+export function clientSuite(client: string, title: string, more?: (daemon: () => RunningDaemon) => void): void {
   const binary = compileClient(client);
   const names = listTests(binary);
   let daemon: RunningDaemon;
@@ -25,6 +26,7 @@ export function clientSuite(client: string, title: string): { daemon: () => Runn
       }
       expect(daemon.alive).toBe(true);
     });
+
+    more?.(() => daemon);
   });
-  return { daemon: () => daemon };
 }
