@@ -481,6 +481,19 @@ export interface HWait<W extends SubjectWait> {
   ended: boolean;
 }
 
+/** A wait as issued, whatever became of it. */
+export interface IssuedWait {
+  tag: number;
+  all: boolean;
+  objs: (HObject | null)[];
+  alert: HObject | null;
+  owner: number;
+  pending: boolean;
+  /** immediate outcome (valid when !pending) */
+  status: number;
+  index: number;
+}
+
 export interface ObjectSnapshot {
   /** typeOf */
   type: number;
@@ -545,6 +558,10 @@ export class Driver<W extends SubjectWait> {
   readonly waits: (HWait<W> | null)[] = [];
   /** waits that went pending, in issue order */
   readonly pendingIssued: HWait<W>[] = [];
+  /** the wait issued by the last step, if it was a wait (also when it completed at once) */
+  lastWait: IssuedWait | null = null;
+  /** the object the last step operated on (object operations only) */
+  lastObject: HObject | null = null;
   mono = START_MONO;
   real = START_REAL;
   readonly now: ClockNow = (realtime: boolean) => (realtime ? this.real : this.mono);
@@ -681,6 +698,8 @@ export class Driver<W extends SubjectWait> {
 
   /** Run one op; returns what it showed. */
   step(op: Op): StepRecord {
+    this.lastWait = null;
+    this.lastObject = null;
     const rec: StepRecord = {
       desc: '',
       skipped: false,
@@ -751,6 +770,7 @@ export class Driver<W extends SubjectWait> {
       case 'closeObject': {
         const o = this.pickFrom(this.openObjects(), op.o);
         if (!o) return this.skip(rec, 'closeObject');
+        this.lastObject = o;
         o.closed = true;
         s.closeObject(o.id);
         rec.desc = `closeObject(${this.objName(o)})`;
@@ -759,6 +779,7 @@ export class Driver<W extends SubjectWait> {
       case 'semRelease': {
         const o = this.pickObject(op.o, op.anyKind ? null : ObjectType.Semaphore);
         if (!o) return this.skip(rec, 'semRelease');
+        this.lastObject = o;
         rec.ret = s.semRelease(o.id, op.amount);
         rec.desc = `semRelease(${this.objName(o)}, ${hex(op.amount)}) = ${statusName(rec.ret)}`;
         return;
@@ -767,6 +788,7 @@ export class Driver<W extends SubjectWait> {
       case 'mutexKill': {
         const o = this.pickObject(op.o, op.anyKind ? null : ObjectType.Mutex);
         if (!o) return this.skip(rec, op.t);
+        this.lastObject = o;
         let owner: number;
         if (op.owner === 'current') {
           const cur = o.type === ObjectType.Mutex ? s.read(o.id, ObjectType.Mutex).a : 0;
@@ -783,6 +805,7 @@ export class Driver<W extends SubjectWait> {
       case 'eventPulse': {
         const o = this.pickObject(op.o, op.anyKind ? null : ObjectType.Event);
         if (!o) return this.skip(rec, op.t);
+        this.lastObject = o;
         rec.ret = op.t === 'eventSet' ? s.eventSet(o.id) : op.t === 'eventReset' ? s.eventReset(o.id) : s.eventPulse(o.id);
         rec.desc = `${op.t}(${this.objName(o)}) = ${statusName(rec.ret)}`;
         return;
@@ -790,6 +813,7 @@ export class Driver<W extends SubjectWait> {
       case 'read': {
         const o = this.pickFrom(this.openObjects(), op.o);
         if (!o) return this.skip(rec, 'read');
+        this.lastObject = o;
         const r = s.read(o.id, op.as);
         rec.ret = r.ret;
         rec.desc = `read(${this.objName(o)} as ${TYPE_NAME[op.as]}) = ${statusName(r.ret)}`;
@@ -829,6 +853,16 @@ export class Driver<W extends SubjectWait> {
           tag,
         };
         const r = s.wait(p, this.now);
+        this.lastWait = {
+          tag,
+          all: op.all,
+          objs: refs.map((x) => x.h),
+          alert: alert.h,
+          owner: op.owner,
+          pending: r.w !== null,
+          status: r.status,
+          index: r.index,
+        };
         rec.desc =
           `w${tag} = ${op.all ? 'WAIT_ALL' : 'WAIT_ANY'}(d${d.h}, [${refs.map((x) => x.text).join(', ')}]` +
           `, alert ${alert.text}, owner ${op.owner}, timeout ${op.timeout}${op.realtime ? ' REALTIME' : ''})`;
