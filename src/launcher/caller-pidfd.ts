@@ -1,0 +1,35 @@
+// A pidfd for the thread that made a trapped syscall. seccomp reports the thread id; before
+// Linux 6.9 (no PIDFD_THREAD) pidfd_open accepts only a thread-group leader, so the thread's
+// group id is looked up instead. Both name the same fd table for the threads Wine creates.
+import { readFileSync } from 'node:fs';
+import { EINVAL } from '../core/errno';
+import { pidfdOpen, PIDFD_THREAD } from '../sys/pidfd';
+
+const ESRCH = 3;
+let threadPidfds: boolean | undefined;
+
+/** The thread group id of thread `tid`, or -ESRCH when it is gone. */
+export function threadGroupOf(tid: number): number {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${tid}/status`, 'latin1');
+  } catch {
+    return -ESRCH;
+  }
+  const match = /^Tgid:\s*(\d+)$/m.exec(status);
+  return match ? Number(match[1]) : -ESRCH;
+}
+
+/** A pidfd for thread `tid` (or its process), or -errno. */
+export function openCallerPidfd(tid: number): number {
+  if (threadPidfds !== false) {
+    const fd = pidfdOpen(tid, PIDFD_THREAD);
+    if (fd !== -EINVAL) {
+      threadPidfds = true;
+      return fd;
+    }
+    threadPidfds = false; // this kernel predates PIDFD_THREAD
+  }
+  const tgid = threadGroupOf(tid);
+  return tgid < 0 ? tgid : pidfdOpen(tgid, 0);
+}

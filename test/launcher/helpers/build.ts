@@ -1,0 +1,47 @@
+// Builds what the launcher tests run: the C clients (gcc) and Node entry points bundled with
+// esbuild, into the git-ignored test/.build/launcher/. Each test file passes its own tag so
+// jest workers running in parallel never write the same output.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildSync } from 'esbuild';
+
+export const ROOT = resolve(__dirname, '../../..');
+export const BUILD_DIR = join(ROOT, 'test/.build/launcher');
+
+export function compileC(source: string, output: string, extraFlags: string[] = []): string {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const out = join(BUILD_DIR, output);
+  execFileSync('gcc', ['-Wall', '-O1', '-pthread', ...extraFlags, '-o', out, join(ROOT, source)], { stdio: 'pipe' });
+  return out;
+}
+
+/** Whether gcc can build and this kernel can run 32-bit x86 programs (gcc-multilib). */
+export function canBuild32Bit(): string | null {
+  try {
+    compileC('test/launcher/c/create-client.c', 'probe-m32', ['-m32']);
+    execFileSync(join(BUILD_DIR, 'probe-m32'), ['none'], { stdio: 'pipe' });
+    return null;
+  } catch (error) {
+    const e = error as { status?: number; stderr?: Buffer };
+    if (e.status === 2) return null; // it ran: "none" is just not a mode
+    return String(e.stderr ?? error);
+  }
+}
+
+/** Bundles a TypeScript entry point into one CommonJS file (koffi stays a native require). */
+export function bundle(entry: string, output: string): string {
+  mkdirSync(BUILD_DIR, { recursive: true });
+  const out = join(BUILD_DIR, output);
+  buildSync({
+    entryPoints: [join(ROOT, entry)],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['koffi'],
+    logLevel: 'error',
+  });
+  return out;
+}
