@@ -105,6 +105,15 @@ export class RunningDaemon {
     return runProcess(binary, args, this.env, timeoutMs);
   }
 
+  /** Waits for the daemon to exit by itself; 'timeout' if it does not within `ms`. */
+  waitForExit(ms: number): Promise<{ code: number | null; signal: NodeJS.Signals | null } | 'timeout'> {
+    let timer: NodeJS.Timeout;
+    return Promise.race([
+      this.exited.finally(() => clearTimeout(timer)),
+      new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms))),
+    ]);
+  }
+
   /** SIGTERM, then waits for the exit. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     if (this.alive) this.child.kill(signal);
