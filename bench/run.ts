@@ -412,7 +412,7 @@ function runReference(key: string, iters: number, warmup: number): Sample {
 // ---- one complete measurement (host, or inside the guest) -----------------------------------------
 
 function newImpl(name: ImplName, label: string): ImplResult {
-  return { name, label, available: true, runs: {}, repeatMedians: {}, errors: {} };
+  return { name, label, available: true, runs: {}, repeats: {}, errors: {} };
 }
 
 async function measure(opts: Options, title: string, note?: string): Promise<Section> {
@@ -487,36 +487,49 @@ async function measure(opts: Options, title: string, note?: string): Promise<Sec
       }
     }
 
-    // The cases, each implementation in turn, repeated: the best median of the repeats is kept.
+    // The cases, each implementation in turn, repeated: the best of the repeats is kept. The runs
+    // of one group (1, 2 and 4 threads) are repeated together so that they can be paired.
     const specs = runSpecs(opts).filter((s) => !opts.only || opts.only.has(s.key) || opts.only.has(s.clientCase));
-    for (const spec of specs) {
+    const groups = [...new Set(specs.map((s) => s.group))].map((g) => specs.filter((s) => s.group === g));
+    const better = (a: Sample, b: Sample | undefined) =>
+      !b ||
+      (a.ops_per_s_total !== undefined
+        ? a.ops_per_s_total > (b.ops_per_s_total ?? 0)
+        : (a.median_ns ?? Infinity) < (b.median_ns ?? Infinity));
+    for (const group of groups) {
       for (let rep = 0; rep < opts.repeat; rep++) {
-        for (const { impl, target } of targets) {
-          if (!spec.onFloor && impl.name === 'floor') continue;
-          if (!target.alive()) {
-            impl.errors[spec.key] = `${impl.name} daemon died`;
-            continue;
+        for (const spec of group) {
+          for (const { impl, target } of targets) {
+            if (!spec.onFloor && impl.name === 'floor') continue;
+            const reps = (impl.repeats[spec.key] ??= []);
+            if (!target.alive()) {
+              impl.errors[spec.key] = `${impl.name} daemon died`;
+              reps.push(null);
+              continue;
+            }
+            const s = runClient(target, spec);
+            if (s.error) {
+              impl.errors[spec.key] = s.error;
+              reps.push(null);
+              log(`${impl.name} ${spec.key}: ${s.error}`);
+              continue;
+            }
+            reps.push(s);
+            if (better(s, impl.runs[spec.key])) impl.runs[spec.key] = s;
           }
-          const s = runClient(target, spec);
-          if (s.error) {
-            impl.errors[spec.key] = s.error;
-            log(`${impl.name} ${spec.key}: ${s.error}`);
-            continue;
-          }
-          (impl.repeatMedians[spec.key] ??= []).push(s.median_ns ?? NaN);
-          const best = impl.runs[spec.key];
-          if (!best || (s.median_ns ?? Infinity) < (best.median_ns ?? Infinity)) impl.runs[spec.key] = s;
         }
       }
-      const line = targets
-        .map(({ impl }) => {
-          const s = impl.runs[spec.key];
-          if (!s) return `${impl.name} —`;
-          const tp = s.ops_per_s_total ? ` ${(s.ops_per_s_total / 1000).toFixed(0)}k ops/s` : '';
-          return `${impl.name} ${((s.median_ns ?? 0) / 1000).toFixed(2)}/${((s.p99_ns ?? 0) / 1000).toFixed(2)} µs${tp}`;
-        })
-        .join(', ');
-      log(`${spec.key}: ${line}`);
+      for (const spec of group) {
+        const line = targets
+          .map(({ impl }) => {
+            const s = impl.runs[spec.key];
+            if (!s) return `${impl.name} —`;
+            const tp = s.ops_per_s_total ? ` ${(s.ops_per_s_total / 1000).toFixed(0)}k ops/s` : '';
+            return `${impl.name} ${((s.median_ns ?? 0) / 1000).toFixed(2)}/${((s.p99_ns ?? 0) / 1000).toFixed(2)} µs${tp}`;
+          })
+          .join(', ');
+        log(`${spec.key}: ${line}`);
+      }
     }
 
     // 100,000 live objects: the daemon's RSS (ntsyncd only; the floor has no objects).

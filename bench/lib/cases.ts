@@ -34,6 +34,8 @@ export interface RunSpec {
   args: string[];
   /** Runs on the floor too (everything except the live-object count). */
   onFloor: boolean;
+  /** Runs of one group are repeated together (the 1/2/4-thread runs), so they can be paired. */
+  group: string;
 }
 
 export interface Settings {
@@ -45,7 +47,7 @@ export interface Settings {
 
 export function runSpecs(s: Settings): RunSpec[] {
   const it = (n: number) => ['--iters', String(Math.max(1, Math.round(n))), '--warmup', String(s.warmup)];
-  const lat = (key: string, iters = s.iters): RunSpec => ({ key, clientCase: key, args: it(iters), onFloor: true });
+  const lat = (key: string, iters = s.iters): RunSpec => ({ key, clientCase: key, args: it(iters), onFloor: true, group: key });
   const specs: RunSpec[] = [
     lat('sem_release'),
     lat('event_set'),
@@ -54,7 +56,7 @@ export function runSpecs(s: Settings): RunSpec[] {
     lat('wait_any_64'),
     lat('wait_all_8'),
     // each round sleeps 100 us so the waiter is really parked: fewer rounds
-    { key: 'wake', clientCase: 'wake', args: ['--iters', String(Math.max(1, Math.round(s.iters / 5))), '--warmup', String(Math.min(200, s.warmup))], onFloor: true },
+    { key: 'wake', clientCase: 'wake', args: ['--iters', String(Math.max(1, Math.round(s.iters / 5))), '--warmup', String(Math.min(200, s.warmup))], onFloor: true, group: 'wake' },
     lat('pingpong_threads', s.iters / 2),
     lat('pingpong_procs', s.iters / 2),
     lat('create_close', s.iters / 2),
@@ -63,6 +65,7 @@ export function runSpecs(s: Settings): RunSpec[] {
       clientCase: 'deadline',
       args: ['--iters', String(Math.max(20, Math.min(500, Math.round(s.iters / 40)))), '--warmup', '20', '--deadline-us', '1000'],
       onFloor: true,
+      group: 'deadline',
     },
   ];
   for (const op of ['sem_release', 'event_set']) {
@@ -72,6 +75,7 @@ export function runSpecs(s: Settings): RunSpec[] {
         clientCase: `threads_${op}`,
         args: ['--threads', String(t), '--duration-ms', String(s.threadMs), '--warmup', String(s.warmup)],
         onFloor: true,
+        group: `threads_${op}`,
       });
     }
   }
