@@ -1,0 +1,106 @@
+// Unmodified ntsync clients (test/launcher/c/ntsync-abi-client.c: the uapi and nothing else)
+// run under the real ntsync-run against a real ntsyncd, 64- and 32-bit, as root and as an
+// unprivileged user, and get the kernel driver's results. Needs root to start the daemon.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundle, canBuild32Bit, compileC } from './helpers/build';
+import { Daemon } from './helpers/daemon';
+import { run } from './helpers/run';
+
+const asRoot = process.getuid?.() === 0;
+const m32Problem = process.arch === 'x64' ? canBuild32Bit() : 'not an x86_64 host';
+
+(asRoot ? describe : describe.skip)('ntsync-run with ntsyncd (root)', () => {
+  let daemon: Daemon;
+  let ntsyncRun: string;
+  const client64 = compileC('test/launcher/c/ntsync-abi-client.c', 'ntsync-abi-client.with-daemon', ['-Wextra']);
+  const names = execFileSync(client64, ['--list'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const client32 =
+    m32Problem === null ? compileC('test/launcher/c/ntsync-abi-client.c', 'ntsync-abi-client-m32.with-daemon', ['-m32', '-Wextra']) : null;
+
+  beforeAll(async () => {
+    ntsyncRun = bundle('src/cli/ntsync-run.ts', 'ntsync-run.with-daemon.js');
+    daemon = await Daemon.start(bundle('src/cli/ntsyncd.ts', 'ntsyncd.with-daemon.js'));
+  });
+
+  afterAll(async () => {
+    if (!daemon) return;
+    const stopped = await daemon.stop();
+    expect(stopped).toEqual({ code: 0, signal: null, mountsLeft: [] });
+  });
+
+  async function underLauncher(argv: string[], options: { uid?: number; extraArgs?: string[] } = {}) {
+    const launcher = ['node', ntsyncRun, '--mount', daemon.mount, '--device', daemon.device, ...(options.extraArgs ?? []), '--', ...argv];
+    const env = { ...process.env, NTSYNC_DEVICE: daemon.device };
+    if (options.uid === undefined) return run(launcher, { env });
+    // setpriv drops to the user with no capabilities left, like a desktop session's process.
+    return run(['setpriv', `--reuid=${options.uid}`, `--regid=${options.uid}`, '--clear-groups', ...launcher], { env });
+  }
+
+  function expectPass(r: { status: number | null; stdout: string; stderr: string }) {
+    if (r.status !== 0) throw new Error(`exit ${r.status}\n${r.stderr}${r.stdout}\n--- daemon log ---\n${daemon.logs}`);
+  }
+
+  describe('64-bit client', () => {
+    test.each(names)('%s', async (name) => expectPass(await underLauncher([client64, name])));
+  });
+
+  describe('32-bit client (i386 syscalls)', () => {
+    test('gcc -m32 works (CI installs gcc-multilib)', () => expect(m32Problem).toBeNull());
+    if (client32 !== null) test.each(names)('%s', async (name) => expectPass(await underLauncher([client32, name])));
+  });
+
+  describe('as an unprivileged user', () => {
+    test.each(['create_returns_cloexec_fds', 'fds_passed_over_scm_rights', 'waits'])('%s', async (name) => {
+      expectPass(await underLauncher([client64, name], { uid: 65534 }));
+    });
+  });
+
+  test('a program outside ntsync-run cannot open the device (so Wine falls back cleanly)', async () => {
+    const r = await run([client64, 'create_returns_cloexec_fds'], { env: { ...process.env, NTSYNC_DEVICE: daemon.device } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/errno 1: Operation not permitted/);
+  });
+
+  test('no CREATE ever reached the daemon around the launcher', () => {
+    expect(daemon.logs).not.toMatch(/issued an ntsync CREATE ioctl directly/);
+  });
+
+  test('a --device that the daemon does not serve gets a warning, and the command still runs', async () => {
+    const r = await underLauncher(['true'], { extraArgs: ['--device', '/nonexistent/ntsync'] });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('/nonexistent/ntsync does not exist');
+  });
+});
+
+describe('ntsync-run without a daemon', () => {
+  let ntsyncRun: string;
+  let empty: string;
+
+  beforeAll(() => {
+    ntsyncRun = bundle('src/cli/ntsync-run.ts', 'ntsync-run.no-daemon.js');
+    empty = mkdtempSync(join(tmpdir(), 'ntsync-run-nodaemon-'));
+  });
+  afterAll(() => rmSync(empty, { recursive: true, force: true }));
+
+  test('says how to start ntsyncd, and exits 125 without running the command', async () => {
+    const marker = join(empty, 'ran');
+    const r = await run(['node', ntsyncRun, '--mount', empty, '--', 'touch', marker]);
+    expect(r.status).toBe(125);
+    expect(r.stderr).toContain(`ntsyncd is not running: there is no ${empty}/control`);
+    expect(r.stderr).toContain('systemctl start ntsyncd');
+    expect(r.stderr).toContain('sudo ntsyncd');
+    expect(() => execFileSync('test', ['-e', marker])).toThrow();
+  });
+
+  test('--help prints the usage; a missing command is a usage error', async () => {
+    const help = await run(['node', ntsyncRun, '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: ntsync-run \[--mount DIR\] \[--device PATH\] \[--\] COMMAND/);
+    const none = await run(['node', ntsyncRun, '--mount', empty]);
+    expect(none.status).toBe(125);
+    expect(none.stderr).toContain('no command given');
+  });
+});
