@@ -290,7 +290,7 @@ interface Ntsyncd extends Daemon {
 function onNtsyncd(d: Ntsyncd, argv: string[]): string[] {
   if (d.direct) return [...argv, '--device', d.device, '--supervise', d.mount];
   const extra = (process.env.NTSYNC_BENCH_LAUNCHER_ARGS ?? '').split(/\s+/).filter(Boolean);
-  return [process.execPath, NTSYNC_RUN_JS, ...extra, ...argv, '--device', d.device];
+  return [process.execPath, NTSYNC_RUN_JS, '--mount', d.mount, '--device', d.device, ...extra, '--', ...argv, '--device', d.device];
 }
 
 async function startNtsyncd(tmp: string): Promise<Ntsyncd | string> {
