@@ -22,12 +22,11 @@ export function threadGroupOf(tid: number): number {
 
 /** A pidfd for thread `tid` (or its process), or -errno. */
 export function openCallerPidfd(tid: number): number {
+  if (tid <= 0) return -ESRCH; // not visible from our pid namespace
   if (threadPidfds !== false) {
     const fd = pidfdOpen(tid, PIDFD_THREAD);
-    if (fd !== -EINVAL) {
-      threadPidfds = true;
-      return fd;
-    }
+    if (fd >= 0) threadPidfds = true;
+    if (fd !== -EINVAL) return fd;
     threadPidfds = false; // this kernel predates PIDFD_THREAD
   }
   const tgid = threadGroupOf(tid);

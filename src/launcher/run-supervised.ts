@@ -6,7 +6,8 @@ import { sysClose } from '../sys/io';
 import { hostSyscallAbis, type SyscallAbi } from './create-filter';
 import { Descendants } from './descendants';
 import { installCreateTrap, ListenerBusyError } from './install-trap';
-import { EXIT_CANNOT_EXECUTE, EXIT_LAUNCHER_FAILED, EXIT_NOT_FOUND } from './launcher-error';
+import { EXIT_CANNOT_EXECUTE, EXIT_LAUNCHER_FAILED, EXIT_NOT_FOUND, LauncherError } from './launcher-error';
+import { ptraceBlocker } from './ptrace-policy';
 import type { ObjectBackend } from './object-backend';
 import { Supervisor } from './supervisor';
 
@@ -36,6 +37,8 @@ export const SUPERVISOR_ENV = 'NTSYNC_RUN_PID';
  */
 export function runSupervised(run: SupervisedRun): Promise<number> {
   const abis = run.abis ?? hostSyscallAbis();
+  const blocked = ptraceBlocker();
+  if (blocked !== null) throw new LauncherError(blocked);
   let listener: number;
   try {
     listener = installCreateTrap(abis);

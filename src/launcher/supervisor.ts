@@ -46,28 +46,21 @@ export type Answer =
   | { kind: 'continue' }
   | { kind: 'error'; errno: number }
   /** `fd` is ours: a duplicate goes to the caller as the ioctl's result, then it is closed. */
-  | { kind: 'fd'; fd: number }
-  /** The notification no longer exists (caller killed or interrupted): nothing to answer. */
-  | { kind: 'gone' };
+  | { kind: 'fd'; fd: number };
 
 const CONTINUE: Answer = { kind: 'continue' };
-const GONE: Answer = { kind: 'gone' };
 const fail = (errno: number): Answer => ({ kind: 'error', errno });
-
-export interface SupervisorCounters {
-  received: number;
-  injected: number;
-  continued: number;
-  failed: number;
-  gone: number;
-}
+/**
+ * The caller seems gone (killed, or interrupted and about to restart the syscall). It is still
+ * answered: if it is really gone the kernel just says ENOENT, and if it is not, it must not hang.
+ */
+const GONE: Answer = fail(ESRCH);
 
 export class Supervisor {
   private readonly notif: SeccompNotif = newSeccompNotif();
   private readonly args = new Uint8Array(CREATE_ARGS_SIZE);
   private watcher: ReturnType<typeof koffi.node.poll> | null = null;
   private ptraceWarned = false;
-  readonly counters: SupervisorCounters = { received: 0, injected: 0, continued: 0, failed: 0, gone: 0 };
 
   constructor(
     private readonly listener: number,
@@ -104,7 +97,6 @@ export class Supervisor {
         this.log(`receiving a seccomp notification failed: errno ${-r}`);
         return;
       }
-      this.counters.received++;
       this.deliver(this.notif.id, this.answerSafely(this.notif));
     }
   }
@@ -127,6 +119,7 @@ export class Supervisor {
     if (fdLow > INT32_MAX) return CONTINUE; // not an fd number at all: the kernel says EBADF
     const pointer = abiIs64Bit(n.arch) ? n.args[2]! : n.args[2]! & 0xffffffffn;
 
+    if (n.pid === 0) return this.cannotInspect(n, -ESRCH); // outside our pid namespace
     const pidfd = openCallerPidfd(n.pid);
     if (pidfd < 0) return pidfd === -ESRCH || pidfd === -ENOENT ? GONE : this.cannotInspect(n, pidfd);
     let copy = -1;
@@ -170,29 +163,19 @@ export class Supervisor {
   /** Sends the one answer for notification `id`; closes an fd answer's fd whatever happens. */
   deliver(id: bigint, answer: Answer): void {
     switch (answer.kind) {
-      case 'gone':
-        this.counters.gone++;
-        return;
       case 'continue':
-        this.counters.continued++;
         this.send(id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
         return;
       case 'error':
-        this.counters.failed++;
         this.send(id, 0, answer.errno > 0 ? answer.errno : EINVAL, 0);
         return;
       case 'fd': {
         const injected = seccompNotifAddFd(this.listener, id, answer.fd, SECCOMP_ADDFD_FLAG_SEND, O_CLOEXEC);
         sysClose(answer.fd);
-        if (injected >= 0) {
-          this.counters.injected++;
-        } else if (injected === -ENOENT || injected === -ESRCH) {
-          this.counters.gone++;
-        } else {
-          // Installing failed (EMFILE in the caller, say): the notification is still pending.
-          this.counters.failed++;
-          this.send(id, 0, -injected, 0);
-        }
+        // ENOENT: the caller is gone. ESRCH: it was interrupted before taking the fd, and its
+        // syscall restarts as a new notification. Anything else (EMFILE in the caller, say)
+        // leaves the notification pending: it still needs its answer.
+        if (injected < 0 && injected !== -ENOENT && injected !== -ESRCH) this.send(id, 0, -injected, 0);
         return;
       }
     }
