@@ -2,7 +2,7 @@
 // run under the real ntsync-run against a real ntsyncd, 64- and 32-bit, as root and as an
 // unprivileged user, and get the kernel driver's results. Needs root to start the daemon.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundle, canBuild32Bit, compileC } from './helpers/build';
@@ -10,7 +10,7 @@ import { Daemon } from './helpers/daemon';
 import { run } from './helpers/run';
 
 const asRoot = process.getuid?.() === 0;
-const m32Problem = process.arch === 'x64' ? canBuild32Bit() : 'not an x86_64 host';
+const m32Problem = process.arch === 'x64' ? canBuild32Bit('with-daemon') : 'not an x86_64 host';
 
 (asRoot ? describe : describe.skip)('ntsync-run with ntsyncd (root)', () => {
   let daemon: Daemon;
@@ -55,6 +55,27 @@ const m32Problem = process.arch === 'x64' ? canBuild32Bit() : 'not an x86_64 hos
   describe('as an unprivileged user', () => {
     test.each(['create_returns_cloexec_fds', 'fds_passed_over_scm_rights', 'waits'])('%s', async (name) => {
       expectPass(await underLauncher([client64, name], { uid: 65534 }));
+    });
+  });
+
+  describe('stress through the real daemon', () => {
+    const stress = compileC('test/launcher/c/create-client.c', 'create-client.with-daemon');
+
+    test('8 threads creating at once: every CREATE answered, no fd leaked', async () => {
+      const r = await underLauncher([stress, 'threads', daemon.device, '8', '100']);
+      expect(r.stdout).toMatch(/^created 800 failures 0 leaked-fds 0$/m);
+    });
+
+    test('CREATEs interrupted again and again by SA_RESTART signals all succeed, no fd leaked', async () => {
+      const r = await underLauncher([stress, 'interrupted', daemon.device, '300']);
+      expect(r.stdout).toMatch(/^created 300 failures 0 last-errno 0 leaked-fds 0 signals [1-9]\d*$/m);
+    });
+
+    test('a double-forked daemon keeps creating after the command exited, and is waited for', async () => {
+      const out = join(daemon.dir, 'daemonized');
+      const r = await underLauncher(['sh', '-c', `LAUNCHER_PID=$PPID exec ${stress} daemonize ${daemon.device} ${out}`]);
+      expect(r.status).toBe(0);
+      expect(readFileSync(out, 'utf8')).toBe('ppid-is-launcher 1 create ok cloexec 1\n');
     });
   });
 

@@ -17,10 +17,10 @@ export function compileC(source: string, output: string, extraFlags: string[] = 
 }
 
 /** Whether gcc can build and this kernel can run 32-bit x86 programs (gcc-multilib). */
-export function canBuild32Bit(): string | null {
+export function canBuild32Bit(tag: string): string | null {
   try {
-    compileC('test/launcher/c/create-client.c', 'probe-m32', ['-m32']);
-    execFileSync(join(BUILD_DIR, 'probe-m32'), ['none'], { stdio: 'pipe' });
+    const probe = compileC('test/launcher/c/create-client.c', `probe-m32.${tag}`, ['-m32']);
+    execFileSync(probe, ['none'], { stdio: 'pipe' });
     return null;
   } catch (error) {
     const e = error as { status?: number; stderr?: Buffer };
