@@ -96,6 +96,26 @@ const m32Problem = process.arch === 'x64' ? canBuild32Bit('with-daemon') : 'not 
   });
 });
 
+(asRoot ? describe : describe.skip)('ntsync-run after ntsyncd died (root)', () => {
+  test('a stale mount is reported as such, and a restarted daemon serves again', async () => {
+    const daemonBundle = bundle('src/cli/ntsyncd.ts', 'ntsyncd.stale.js');
+    const ntsyncRun = bundle('src/cli/ntsync-run.ts', 'ntsync-run.stale.js');
+    const first = await Daemon.start(daemonBundle);
+    await first.kill();
+    const stale = await run(['node', ntsyncRun, '--mount', first.mount, '--', 'true']);
+    expect(stale.status).toBe(125);
+    expect(stale.stderr).toContain(`ntsyncd's object mount at ${first.mount} is stale (the daemon is gone)`);
+
+    const second = await Daemon.start(daemonBundle, first.dir); // detaches the stale mounts
+    try {
+      const r = await run(['node', ntsyncRun, '--mount', second.mount, '--device', second.device, '--', 'true']);
+      expect(r.status).toBe(0);
+    } finally {
+      expect(await second.stop()).toEqual({ code: 0, signal: null, mountsLeft: [] });
+    }
+  });
+});
+
 describe('ntsync-run without a daemon', () => {
   let ntsyncRun: string;
   let empty: string;

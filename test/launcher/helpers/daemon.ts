@@ -23,8 +23,8 @@ export class Daemon {
   }
 
   /** Starts the bundled ntsyncd and resolves once it says it serves. */
-  static async start(bundle: string): Promise<Daemon> {
-    const dir = mkdtempSync(join(tmpdir(), 'ntsync-run-daemon-'));
+  static async start(bundle: string, reuseDir?: string): Promise<Daemon> {
+    const dir = reuseDir ?? mkdtempSync(join(tmpdir(), 'ntsync-run-daemon-'));
     chmodSync(dir, 0o755); // the tests also run programs as an unprivileged user
     const child = spawn(process.execPath, [bundle, '--device', join(dir, 'ntsync'), '--mount', join(dir, 'objects')], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -43,6 +43,12 @@ export class Daemon {
 
   get logs(): string {
     return this.log;
+  }
+
+  /** SIGKILL: the daemon cannot clean up, its mounts stay behind, stale. */
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
   }
 
   /** SIGTERM, then the exit status; the temporary directory is removed once nothing is mounted. */
