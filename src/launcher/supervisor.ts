@@ -23,6 +23,7 @@ import {
 } from '../sys/seccomp';
 import { openCallerPidfd } from './caller-pidfd';
 import { abiIs64Bit, isTrappedIoctl, type SyscallAbi } from './create-filter';
+import { errnoName } from './launcher-error';
 import type { ObjectBackend } from './object-backend';
 
 const ESRCH = 3;
@@ -94,10 +95,16 @@ export class Supervisor {
       const r = seccompNotifRecv(this.listener, this.notif);
       if (r === -ENOENT || r === -EINTR) continue;
       if (r < 0) {
-        this.log(`receiving a seccomp notification failed: errno ${-r}`);
+        this.log(`receiving a seccomp notification failed (${errnoName(-r)})`);
         return;
       }
-      this.deliver(this.notif.id, this.answerSafely(this.notif));
+      const id = this.notif.id;
+      try {
+        this.deliver(id, this.answerSafely(this.notif));
+      } catch (error) {
+        this.log(`internal error while answering a seccomp notification; it fails with EIO: ${String(error)}`);
+        this.send(id, 0, EIO, 0);
+      }
     }
   }
 
@@ -111,7 +118,7 @@ export class Supervisor {
   }
 
   /** Decides the answer to one notification. Every fd it opens is closed before it returns. */
-  answer(n: SeccompNotif): Answer {
+  private answer(n: SeccompNotif): Answer {
     const cmd = Number(n.args[1]! & 0xffffffffn);
     const type = CREATE_TYPES.get(cmd);
     if (type === undefined || !isTrappedIoctl(this.abis, n.arch, n.nr)) return CONTINUE;
@@ -153,7 +160,7 @@ export class Supervisor {
     if (!this.ptraceWarned) {
       this.ptraceWarned = true;
       this.log(
-        `cannot inspect thread ${n.pid} (errno ${-errno}); its ntsync CREATE ioctls go to the kernel unchanged. ` +
+        `cannot inspect thread ${n.pid} (${errnoName(-errno)}); its ntsync CREATE ioctls go to the kernel unchanged. ` +
           'ntsync-run needs ptrace access to the programs it runs: check kernel.yama.ptrace_scope (0 or 1) and that they run as your user.',
       );
     }
@@ -161,7 +168,7 @@ export class Supervisor {
   }
 
   /** Sends the one answer for notification `id`; closes an fd answer's fd whatever happens. */
-  deliver(id: bigint, answer: Answer): void {
+  private deliver(id: bigint, answer: Answer): void {
     switch (answer.kind) {
       case 'continue':
         this.send(id, 0, 0, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
@@ -183,6 +190,6 @@ export class Supervisor {
 
   private send(id: bigint, val: number, errno: number, flags: number): void {
     const r = seccompNotifSend(this.listener, id, val, errno, flags);
-    if (r < 0 && r !== -ENOENT) this.log(`answering a seccomp notification failed: errno ${-r}`);
+    if (r < 0 && r !== -ENOENT) this.log(`answering a seccomp notification failed (${errnoName(-r)})`);
   }
 }
