@@ -1,6 +1,7 @@
 // A pidfd for the thread that made a trapped syscall. seccomp reports the thread id; before
 // Linux 6.9 (no PIDFD_THREAD) pidfd_open accepts only a thread-group leader, so the thread's
-// group id is looked up instead. Both name the same fd table for the threads Wine creates.
+// group id is looked up instead. Both reach the same fd table and memory for the threads
+// Wine creates.
 import { readFileSync } from 'node:fs';
 import { EINVAL } from '../core/errno';
 import { pidfdOpen, PIDFD_THREAD } from '../sys/pidfd';
@@ -20,7 +21,13 @@ export function threadGroupOf(tid: number): number {
   return match ? Number(match[1]) : -ESRCH;
 }
 
-/** A pidfd for thread `tid` (or its process), or -errno. */
+/** The pre-6.9 way: a pidfd for the process that thread `tid` belongs to, or -errno. */
+export function openThreadGroupPidfd(tid: number): number {
+  const tgid = threadGroupOf(tid);
+  return tgid < 0 ? tgid : pidfdOpen(tgid, 0);
+}
+
+/** A pidfd for thread `tid` (or its process on kernels before 6.9), or -errno. */
 export function openCallerPidfd(tid: number): number {
   if (tid <= 0) return -ESRCH; // not visible from our pid namespace
   if (threadPidfds !== false) {
@@ -29,6 +36,5 @@ export function openCallerPidfd(tid: number): number {
     if (fd !== -EINVAL) return fd;
     threadPidfds = false; // this kernel predates PIDFD_THREAD
   }
-  const tgid = threadGroupOf(tid);
-  return tgid < 0 ? tgid : pidfdOpen(tgid, 0);
+  return openThreadGroupPidfd(tid);
 }
