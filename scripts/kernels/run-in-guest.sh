@@ -17,7 +17,8 @@ if [ "$stale" = 1 ]; then
   [ -x "$repo/node_modules/.bin/esbuild" ] || { echo "run-in-guest: esbuild is missing: run 'npm ci' in $repo" >&2; exit 125; }
   mkdir -p "$(dirname "$out")"
   "$repo/node_modules/.bin/esbuild" --bundle --platform=node --target=node20 --log-level=warning \
-    "$repo/scripts/kernels/run-in-guest.ts" --outfile="$out.tmp"
-  mv "$out.tmp" "$out"
+    "$repo/scripts/kernels/run-in-guest.ts" --outfile="$out.$$.tmp"
+  # Atomic, so that concurrent runs never execute a half-written bundle.
+  mv "$out.$$.tmp" "$out"
 fi
 exec node "$out" "$@"

@@ -1,6 +1,7 @@
 // The qemu harness itself: what the guest sees, what comes back, and that every way a guest
 // can fail is reported as such rather than as a command result. Boots Debian 12's 6.1 kernel
 // (the quicker of the two to boot); the module tests read both kernels' packages.
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -163,5 +164,35 @@ describe('a command in the guest', () => {
     const err = await runInGuest({ kernel: '6.1', command: ['true'], shares: [scratch], bootTimeoutMs: 300 }).catch((e) => e);
     expect(err).toBeInstanceOf(GuestError);
     expect((err as GuestError).kind).toBe('boot-timeout');
+  }, BOOT_TEST_TIMEOUT);
+});
+
+describe('run-in-guest.sh', () => {
+  const cli = path.join(repoRoot, 'scripts', 'kernels', 'run-in-guest.sh');
+  beforeAll(() => fetchKernel('6.1'), FETCH_TIMEOUT);
+
+  test("passes the command's output and exit status through", () => {
+    const r = spawnSync('bash', [cli, '--kernel', '6.1', '--', 'sh', '-c', 'echo out; echo err >&2; exit 5'], { encoding: 'utf8', timeout: BOOT_TEST_TIMEOUT });
+    expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({ status: 5, stdout: 'out\n', stderr: 'err\n' });
+  }, BOOT_TEST_TIMEOUT);
+
+  test('a killed caller takes its qemu with it (an orphan would hold the qemu lock)', async () => {
+    const marker = `ntsyncd.orphan_probe=${process.pid}_${Date.now()}`;
+    const child = spawn('bash', [cli, '--kernel', '6.1', '--console', '--append', marker, '--', 'sleep', '600'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Wait until the guest runs the command, so that qemu certainly exists.
+    await new Promise<void>((resolve, reject) => {
+      let seen = '';
+      child.stderr!.on('data', (d: Buffer) => {
+        seen += d.toString();
+        if (seen.includes('NTSYNCD-GUEST-COMMAND-START')) resolve();
+      });
+      child.on('exit', () => reject(new Error(`run-in-guest.sh ended before the command started:\n${seen}`)));
+    });
+    const qemuRunning = () => spawnSync('pgrep', ['-f', marker]).status === 0;
+    expect(qemuRunning()).toBe(true);
+    child.kill('SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (qemuRunning() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(qemuRunning()).toBe(false);
   }, BOOT_TEST_TIMEOUT);
 });

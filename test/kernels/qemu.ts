@@ -185,10 +185,16 @@ function boot(qemu: string, args: string[], release: string, resultsDir: string,
   return new Promise((resolve, reject) => {
     // flock(1) holds the machine-wide qemu lock while qemu runs; its marker on stderr says
     // when the wait is over and the boot clock starts. detached: qemu gets its own process
-    // group, so that a timeout kills it and not only flock.
+    // group, so that a timeout kills it and not only flock. setpriv --pdeathsig: if this
+    // process dies (a killed test run), flock dies, and with it qemu; an orphaned qemu would
+    // hold the lock and stall every later run.
     const child: ChildProcess = spawn(
-      'flock',
-      ['-w', String(Math.ceil(queueTimeoutMs / 1000)), lock, 'sh', '-c', 'echo NTSYNCD-QEMU-LOCKED >&2; exec "$@"', 'sh', qemu, ...args],
+      'setpriv',
+      [
+        '--pdeathsig', 'KILL',
+        'flock', '-w', String(Math.ceil(queueTimeoutMs / 1000)), lock,
+        'sh', '-c', 'echo NTSYNCD-QEMU-LOCKED >&2; exec setpriv --pdeathsig KILL "$@"', 'sh', qemu, ...args,
+      ],
       { detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let consoleText = '';
@@ -233,7 +239,7 @@ function boot(qemu: string, args: string[], release: string, resultsDir: string,
     });
     child.on('error', (e) => {
       if (timer) clearTimeout(timer);
-      reject(new Error(`cannot start flock/qemu (flock is in util-linux): ${e.message}`));
+      reject(new Error(`cannot start setpriv/flock/qemu (setpriv and flock are in util-linux): ${e.message}`));
     });
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);

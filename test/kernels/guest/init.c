@@ -52,11 +52,12 @@ static void say(const char *fmt, ...) {
   (void)!write(console, buf, n);
 }
 
+// qemu runs with -no-reboot, so a reboot ends it; that works with or without ACPI (a power-off
+// without ACPI only halts the CPUs and leaves qemu running).
 static void power_off(void) {
   sync();
-  reboot(RB_POWER_OFF);
-  // Without ACPI power-off, a reboot ends qemu too (it runs with -no-reboot).
   reboot(RB_AUTOBOOT);
+  reboot(RB_POWER_OFF);
   for (;;) pause();
 }
 
