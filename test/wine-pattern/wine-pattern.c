@@ -1490,9 +1490,10 @@ static void summary(int broken)
 		kills += sh->kills_ok[m];
 		od += SUM(mut_od[m]);
 	}
-	report("mutexes: killed=%llu (abandoned by dead threads) EOWNERDEAD: waits=%llu (acquisitions of a killed mutex=%llu) reads=%llu; alert wakes=%llu",
+	report("mutexes: killed=%llu (MUTEX_KILL of dead threads' mutexes) eownerdead_waits=%llu (killed mutexes acquired=%llu) eownerdead_reads=%llu",
 	       (unsigned long long)kills, (unsigned long long)SUM(wait_ownerdead), (unsigned long long)od,
-	       (unsigned long long)SUM(read_ownerdead), (unsigned long long)SUM(wait_alert));
+	       (unsigned long long)SUM(read_ownerdead));
+	report("alerts: wakes=%llu", (unsigned long long)SUM(wait_alert));
 	n = 0;
 	for (int x = 0; x < EX_COUNT; x++)
 		n += snprintf(line + n, sizeof line - (size_t)n, " %s=%llu", ex_names[x],
@@ -1692,11 +1693,12 @@ static int run_main(int argc, char **argv)
 	if (middle < 0) die("fork: %s", strerror(errno));
 	if (middle == 0) {
 		setsid();
+		pid_t self = getpid(); /* not getppid() in the child: we may be gone by then */
 		pid_t s = fork();
 		if (s < 0) _exit(2);
 		if (s == 0) {
 			close(rep[0]);
-			server_main(&o, sockpath, rep[1], anc, nanc, getppid());
+			server_main(&o, sockpath, rep[1], anc, nanc, self);
 		}
 		char line[32];
 		int n = snprintf(line, sizeof line, "pid %d\n", s);
