@@ -79,8 +79,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM', 0));
   process.on('SIGINT', () => shutdown('SIGINT', 0));
-  // Not worth dying for: the device would vanish under Wine. Let the loop carry on.
-  process.on('SIGPIPE', () => {});
 
   try {
     await daemon.start();

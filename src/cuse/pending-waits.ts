@@ -94,16 +94,11 @@ export class PendingWaits {
     if (top && (this.armedAt[clock] === NO_TIMER || top.deadline < this.armedAt[clock])) this.arm(clock, top.deadline);
   }
 
-  /** Every pending wait (for shutdown). */
-  *all(sessions: Iterable<Session>): IterableIterator<PendingWait> {
-    for (const s of sessions) yield* s.waits.values();
-  }
-
   close(): void {
     for (const t of this.timers) t.close();
   }
 
-  private arm(clock: 0 | 1 | number, deadline: bigint): void {
+  private arm(clock: number, deadline: bigint): void {
     this.timers[clock].arm(deadline);
     this.armedAt[clock] = deadline;
   }

@@ -130,6 +130,19 @@ static int become_supervisor(void)
 	return fd;
 }
 
+/* True when the daemon serves the device through CUSE rather than the FUSE bind mount. */
+static int serving_cuse(void)
+{
+	char path[512];
+	__u32 numbers[2] = { 0, 0 };
+	snprintf(path, sizeof(path), "%s/control", mount_path());
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	CHECK(fd >= 0);
+	CHECK_EQ(ioctl(fd, NTSYNCD_IOC_CUSE_DEVICE, numbers), 0);
+	close(fd);
+	return numbers[0] != 0;
+}
+
 static int open_device(void)
 {
 	int fd = open(device_path(), O_RDONLY | O_CLOEXEC);
