@@ -58,6 +58,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* ---------------------------------------------------------------- the ABI (uapi, 6.14+) */
@@ -172,7 +173,7 @@ struct tally {
 	u64 wait_ok[2][NBUCKET]; /* [any/all][width] */
 	u64 wait_timeout[2][NBUCKET];
 	u64 wait_ownerdead, wait_alert, deadline[DL_COUNT];
-	u64 sig_total, sig_in_wait, max_late_ns, read_ownerdead;
+	u64 sig_total, sig_in_wait, restarts, max_late_ns, read_ownerdead;
 	u64 sem_acq[NSEM], sem_rel[NSEM];
 	u64 mut_acq[NMUT], mut_unl[NMUT], mut_od[NMUT];
 	uint32_t mut_held_at_exit[NMUT];
@@ -433,13 +434,42 @@ struct ctx {
 };
 
 static __thread volatile sig_atomic_t tls_in_wait;
-static __thread volatile unsigned long tls_sig_total, tls_sig_in_wait;
+static __thread volatile unsigned long tls_sig_total, tls_sig_in_wait, tls_restarts;
 
-static void on_sigusr1(int sig)
+/*
+ * Counts the waits that this signal interrupted and that the kernel will restart. Before it
+ * runs a handler for a syscall that ended in -ERESTARTSYS with SA_RESTART, x86 rewinds the saved
+ * instruction pointer onto the syscall instruction and puts the syscall number back in the
+ * accumulator: that is what the handler's context shows. A wait that completed first returns
+ * normally, and a handler that ran between syscalls sees an ordinary context.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define CAN_COUNT_RESTARTS 1
+#else
+#define CAN_COUNT_RESTARTS 0
+#endif
+
+static void on_sigusr1(int sig, siginfo_t *si, void *ucv)
 {
 	(void)sig;
+	(void)si;
 	tls_sig_total++;
-	if (tls_in_wait) tls_sig_in_wait++;
+	if (!tls_in_wait) return;
+	tls_sig_in_wait++;
+#if defined(__x86_64__)
+	const ucontext_t *uc = ucv;
+	const unsigned char *ip = (const unsigned char *)uc->uc_mcontext.gregs[REG_RIP];
+	if (uc->uc_mcontext.gregs[REG_RAX] == SYS_ioctl && ip[0] == 0x0f && ip[1] == 0x05) tls_restarts++;
+#elif defined(__i386__)
+	const ucontext_t *uc = ucv;
+	const unsigned char *ip = (const unsigned char *)uc->uc_mcontext.gregs[REG_EIP];
+	/* int $0x80, or sysenter/syscall (the vDSO restarts through its int $0x80) */
+	if (uc->uc_mcontext.gregs[REG_EAX] == SYS_ioctl &&
+	    ((ip[0] == 0xcd && ip[1] == 0x80) || (ip[0] == 0x0f && (ip[1] == 0x34 || ip[1] == 0x05))))
+		tls_restarts++;
+#else
+	(void)ucv;
+#endif
 }
 
 static void __attribute__((format(printf, 2, 3))) fail(struct ctx *c, const char *fmt, ...)
@@ -600,12 +630,13 @@ static int wait_op(struct ctx *c, int all, const int *hs, uint32_t n, int use_al
 
 	t->ops[all ? OP_WAIT_ALL : OP_WAIT_ANY]++;
 	t->deadline[d.kind]++;
-	unsigned long sig0 = tls_sig_in_wait;
+	unsigned long sig0 = tls_sig_in_wait, restart0 = tls_restarts;
 	tls_in_wait = 1;
 	int r = ioctl(c->cl->dev, all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY, &a);
 	int e = r < 0 ? errno : 0;
 	tls_in_wait = 0;
 	t->sig_in_wait += tls_sig_in_wait - sig0;
+	t->restarts += tls_restarts - restart0;
 
 	if (r == 0 || (r == -1 && e == EOWNERDEAD)) {
 		uint32_t idx = a.index;
@@ -1121,8 +1152,8 @@ static int client_main(int argc, char **argv)
 		if (!(fcntl(cl->fds[h], F_GETFD) & FD_CLOEXEC)) die("received fd for handle %d is not close-on-exec", h);
 	}
 
-	struct sigaction sa = { .sa_handler = on_sigusr1 };
-	sa.sa_flags = cl->fault == F_NO_RESTART ? 0 : SA_RESTART;
+	struct sigaction sa = { .sa_sigaction = on_sigusr1 };
+	sa.sa_flags = SA_SIGINFO | (cl->fault == F_NO_RESTART ? 0 : SA_RESTART);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGUSR1, &sa, NULL);
 
@@ -1483,15 +1514,17 @@ static void summary(int broken)
 	report("deadlines:%s; latest timeout %.3f ms after its deadline", line, (double)late / 1e6);
 	uint64_t sent = 0;
 	for (int p = 0; p < S->o.procs; p++) sent += sh->signals_sent[p];
-	report("signals: SIGUSR1 sent=%llu handled=%llu (fewer: a pending signal absorbs the next) during waits=%llu (restarted, or the wait completed first)",
-	       (unsigned long long)sent, (unsigned long long)SUM(sig_total), (unsigned long long)SUM(sig_in_wait));
+	char restarted[32] = "unknown";
+	if (CAN_COUNT_RESTARTS) snprintf(restarted, sizeof restarted, "%llu", (unsigned long long)SUM(restarts));
+	report("signals: SIGUSR1 sent=%llu handled=%llu (fewer: a pending signal absorbs the next) during waits=%llu, of which waits interrupted and restarted=%s",
+	       (unsigned long long)sent, (unsigned long long)SUM(sig_total), (unsigned long long)SUM(sig_in_wait), restarted);
 	uint64_t kills = 0, od = 0;
 	for (int m = 0; m < NMUT; m++) {
 		kills += sh->kills_ok[m];
 		od += SUM(mut_od[m]);
 	}
-	report("mutexes: killed=%llu (MUTEX_KILL of dead threads' mutexes) eownerdead_waits=%llu (killed mutexes acquired=%llu) eownerdead_reads=%llu",
-	       (unsigned long long)kills, (unsigned long long)SUM(wait_ownerdead), (unsigned long long)od,
+	report("mutexes: killed=%llu (by MUTEX_KILL: ghost_at_startup=1 dead_threads=%llu) eownerdead_waits=%llu (killed mutexes acquired=%llu) eownerdead_reads=%llu",
+	       (unsigned long long)kills, (unsigned long long)(kills ? kills - 1 : 0), (unsigned long long)SUM(wait_ownerdead), (unsigned long long)od,
 	       (unsigned long long)SUM(read_ownerdead));
 	report("alerts: wakes=%llu", (unsigned long long)SUM(wait_alert));
 	n = 0;
