@@ -6,14 +6,15 @@
 // bench/results/latest.{md,json,svg} and prints the table. Needs root (it mounts FUSE).
 //
 //   node dist/bench/run.js [--quick] [--iters N] [--repeat N] [--thread-ms N] [--objects N]
-//                          [--only key,key] [--no-ntsyncd] [--out DIR] [--no-write]
+//                          [--only key,key] [--no-ntsyncd] [--no-objects] [--no-pin] [--out DIR] [--no-write]
 //                          [--kernel] [--kernel-device PATH] [--emit-json] [--title TEXT]
 //
 // --kernel-device PATH adds the kernel driver at PATH as a third implementation (clients use it
 //   directly, no launcher). This is what runs inside the qemu guest.
-// --kernel runs the whole benchmark inside the 7.2 guest of test/kernels (see kernelHook()) with
-//   --kernel-device /dev/ntsync --emit-json, and adds its results as a second section: guest
-//   timings are compared only with each other (floor, ntsyncd and the kernel in the same guest).
+// --kernel runs the whole benchmark again inside the 7.2 qemu guest of test/kernels (see
+//   kernelHook()) with --kernel-device /dev/ntsync --emit-json, and adds its results as a second
+//   section: guest timings are compared only with each other (floor, ntsyncd and the kernel in the
+//   same guest).
 // --emit-json prints the results between BENCH-JSON-BEGIN/END lines (for the guest hook).
 //
 // A benchmark reports what it measured: missed targets never make it fail. It exits non-zero
@@ -30,6 +31,8 @@ import { BenchResults, evaluate, ImplResult, markdown, MemorySample, Section, sv
 
 interface Options extends Settings {
   repeat: number;
+  runObjects: boolean;
+  pin: boolean;
   only: Set<string> | null;
   ntsyncd: boolean;
   out: string;
@@ -49,6 +52,8 @@ function parseArgs(argv: string[]): Options {
     threadMs: 400,
     objects: 100000,
     repeat: 5,
+    runObjects: true,
+    pin: true,
     only: null,
     ntsyncd: true,
     out: '',
@@ -80,6 +85,8 @@ function parseArgs(argv: string[]): Options {
       case '--objects': o.objects = num(a, v); i++; break;
       case '--only': o.only = new Set((v ?? '').split(',').filter(Boolean)); i++; break;
       case '--no-ntsyncd': o.ntsyncd = false; break;
+      case '--no-objects': o.runObjects = false; break;
+      case '--no-pin': o.pin = false; break;
       case '--out': o.out = v ?? usage('--out needs a directory'); i++; break;
       case '--no-write': o.write = false; break;
       case '--kernel': o.kernel = true; break;
@@ -101,7 +108,7 @@ function usage(msg?: string): never {
   if (msg) console.error(`bench: ${msg}`);
   console.error(
     'usage: node dist/bench/run.js [--quick] [--iters N] [--repeat N] [--thread-ms N] [--objects N] [--only k1,k2]\n' +
-      '                              [--no-ntsyncd] [--out DIR] [--no-write] [--kernel] [--kernel-device PATH] [--emit-json]',
+      '                              [--no-ntsyncd] [--no-objects] [--no-pin] [--out DIR] [--no-write] [--kernel] [--kernel-device PATH] [--emit-json]',
   );
   process.exit(msg ? 2 : 0);
 }
@@ -327,6 +334,47 @@ async function startNtsyncd(tmp: string): Promise<Ntsyncd | string> {
   return `ntsyncd did not report ready within 15 s: ${tail(out, 8)}`;
 }
 
+// ---- CPU placement -------------------------------------------------------------------------------
+
+/**
+ * On a VM, a FUSE round trip costs about 3x more when the daemon is woken on another CPU than on
+ * the caller's (an IPI each way), and which one the scheduler picks flips from run to run and from
+ * daemon to daemon. For the pairable cases the harness therefore puts the daemons and the client on
+ * one CPU (the idlest, sampled from /proc/stat): what is compared is then the work of a round
+ * trip, not the scheduler's placement. Blocking and multi-threaded cases run unpinned.
+ */
+const HAVE_TASKSET = spawnSync('taskset', ['-V'], { encoding: 'utf8' }).status === 0;
+
+function cpuTimes(): number[][] {
+  return fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')
+    .filter((l) => /^cpu\d+ /.test(l))
+    .map((l) => l.trim().split(/\s+/).slice(1).map(Number));
+}
+
+async function idlestCpu(): Promise<number> {
+  const a = cpuTimes();
+  await sleep(150);
+  const b = cpuTimes();
+  let best = 0;
+  let bestIdle = -1;
+  b.forEach((t, i) => {
+    const idle = t[3] + (t[4] ?? 0) - (a[i][3] + (a[i][4] ?? 0));
+    if (idle > bestIdle) {
+      bestIdle = idle;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/** Pins every thread of the daemons to `cpu`, or lets them run anywhere again (null). */
+function pinDaemons(pids: number[], cpu: number | null): void {
+  const list = cpu === null ? `0-${os.cpus().length - 1}` : String(cpu);
+  for (const pid of pids) spawnSync('taskset', ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' });
+}
+
 // ---- running clients ---------------------------------------------------------------------------
 
 interface Target {
@@ -336,19 +384,22 @@ interface Target {
   alive: () => boolean;
 }
 
-function runClient(t: Target, spec: RunSpec): Sample {
-  const args = [BIN.ntbench, '--case', spec.clientCase, ...spec.args];
-  const argv = t.argv(args);
+/** Runs one case; with `pairFloor`, the client also measures the floor (a second line). */
+function runClient(t: Target, spec: RunSpec, pairFloor: string | null, cpu: number | null): { main: Sample; floor: Sample | null } {
+  const args = [BIN.ntbench, '--case', spec.clientCase, ...spec.args, ...(pairFloor ? ['--pair-floor', pairFloor] : [])];
+  // Pinned: the whole command (the launcher too, and the client it starts) on the daemons' CPU.
+  const argv = cpu === null ? t.argv(args) : ['taskset', '-c', String(cpu), ...t.argv(args)];
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', timeout: 180_000, maxBuffer: 16 << 20 });
-  const samples = parseSamples(r.stdout ?? '');
-  const s = samples.find((x) => x.case === spec.clientCase);
-  if (s && !s.error) return s;
+  const samples = parseSamples(r.stdout ?? '').filter((x) => x.case === spec.clientCase);
+  const main = samples.find((x) => x.paired !== 'floor');
+  const floor = samples.find((x) => x.paired === 'floor') ?? null;
+  if (main && !main.error && (!pairFloor || floor)) return { main, floor };
   const why =
-    s?.error ??
+    main?.error ??
     (r.error
       ? r.error.message
       : `exit ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' / ') || 'no output'}`);
-  return { case: spec.clientCase, error: why };
+  return { main: { case: spec.clientCase, error: why }, floor: null };
 }
 
 /** The live-object case: the client creates N objects, we read the daemon's RSS, then let it go. */
@@ -412,7 +463,7 @@ function runReference(key: string, iters: number, warmup: number): Sample {
 // ---- one complete measurement (host, or inside the guest) -----------------------------------------
 
 function newImpl(name: ImplName, label: string): ImplResult {
-  return { name, label, available: true, runs: {}, repeats: {}, errors: {} };
+  return { name, label, available: true, runs: {}, repeats: {}, pairedFloor: {}, errors: {} };
 }
 
 async function measure(opts: Options, title: string, note?: string): Promise<Section> {
@@ -496,29 +547,52 @@ async function measure(opts: Options, title: string, note?: string): Promise<Sec
       (a.ops_per_s_total !== undefined
         ? a.ops_per_s_total > (b.ops_per_s_total ?? 0)
         : (a.median_ns ?? Infinity) < (b.median_ns ?? Infinity));
+    const daemonPids = targets.map((t) => t.target.daemonPid).filter((p): p is number => p !== null);
+    const canPin = opts.pin && HAVE_TASKSET && os.cpus().length > 1;
     for (const group of groups) {
+      let cpu: number | null = null;
+      if (canPin && group.every((s) => s.pairable)) {
+        cpu = await idlestCpu();
+        pinDaemons(daemonPids, cpu);
+      }
       for (let rep = 0; rep < opts.repeat; rep++) {
         for (const spec of group) {
+          // Pairable cases: each device's client measures the floor itself, interleaved; the
+          // floor's own column comes from the first of those (ntsyncd's when it runs).
+          const paired = spec.pairable ? targets.filter((t) => t.impl.name !== 'floor') : [];
           for (const { impl, target } of targets) {
             if (!spec.onFloor && impl.name === 'floor') continue;
+            if (impl.name === 'floor' && paired.length) continue;
             const reps = (impl.repeats[spec.key] ??= []);
+            const pairReps = paired.length ? (impl.pairedFloor[spec.key] ??= []) : null;
             if (!target.alive()) {
               impl.errors[spec.key] = `${impl.name} daemon died`;
               reps.push(null);
+              pairReps?.push(null);
               continue;
             }
-            const s = runClient(target, spec);
+            const { main: s, floor: f } = runClient(target, spec, pairReps ? floorDev : null, cpu);
+            if (cpu !== null) s.cpu = cpu;
             if (s.error) {
               impl.errors[spec.key] = s.error;
               reps.push(null);
+              pairReps?.push(null);
               log(`${impl.name} ${spec.key}: ${s.error}`);
               continue;
             }
             reps.push(s);
             if (better(s, impl.runs[spec.key])) impl.runs[spec.key] = s;
+            if (pairReps && f) {
+              pairReps.push(f);
+              if (paired[0].impl === impl) {
+                (floorImpl.repeats[spec.key] ??= [])[rep] = f;
+                if (better(f, floorImpl.runs[spec.key])) floorImpl.runs[spec.key] = f;
+              }
+            }
           }
         }
       }
+      if (cpu !== null) pinDaemons(daemonPids, null);
       for (const spec of group) {
         const line = targets
           .map(({ impl }) => {
@@ -533,7 +607,7 @@ async function measure(opts: Options, title: string, note?: string): Promise<Sec
     }
 
     // 100,000 live objects: the daemon's RSS (ntsyncd only; the floor has no objects).
-    if (!opts.only || opts.only.has('objects')) {
+    if (opts.runObjects && (!opts.only || opts.only.has('objects'))) {
       floorImpl.memoryNote = 'n/a';
       for (const { impl, target } of targets) {
         if (impl.name === 'floor') continue;
@@ -586,32 +660,99 @@ async function measure(opts: Options, title: string, note?: string): Promise<Sec
 const GUEST_BEGIN = 'BENCH-JSON-BEGIN';
 const GUEST_END = 'BENCH-JSON-END';
 
+/** What test/kernels/qemu.ts exports (another engineer's harness), as far as this file needs it. */
+interface GuestApi {
+  runInGuest(options: {
+    kernel: '7.2';
+    command: string[];
+    modules?: string[];
+    cpus?: number;
+    memoryMiB?: number;
+    timeoutMs?: number;
+    cwd?: string;
+  }): Promise<{ exitCode: number | null; signal: number | null; stdout: string; stderr: string; kernelRelease: string }>;
+}
+
 /**
- * Runs this benchmark inside the qemu guest with the kernel driver (test/kernels, another
- * engineer's harness). Contract: an executable `test/kernels/bench-guest` (or the path in
- * $NTSYNC_BENCH_GUEST) that boots the 7.2 guest (one vCPU, for the blocking cases), with the host
- * root visible and root inside, runs its arguments there as a command from the repository root, and
- * copies the command's stdout to its own. It is called as
- *   bench-guest node dist/bench/run.js --kernel-device /dev/ntsync --emit-json --no-write [...]
- * and this function takes the JSON between the BENCH-JSON markers.
+ * Loads test/kernels/qemu.ts at run time (bundled with esbuild into .cache/bench/, so that the
+ * benchmark's own build never depends on the test tree), or says why it cannot.
  */
-function kernelHook(passArgs: string[]): Section | string {
-  const hook = process.env.NTSYNC_BENCH_GUEST ?? path.join(ROOT, 'test', 'kernels', 'bench-guest');
-  if (!fs.existsSync(hook)) {
-    return `no guest runner (${path.relative(ROOT, hook)} does not exist yet; inside a guest run: node dist/bench/run.js --kernel-device /dev/ntsync)`;
+function loadGuestApi(): GuestApi | string {
+  const src = path.join(ROOT, 'test', 'kernels', 'qemu.ts');
+  if (!fs.existsSync(src)) return 'test/kernels/qemu.ts does not exist';
+  const out = path.join(BUILD, 'guest.js');
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const esbuild = require('esbuild') as {
+      buildSync(o: Record<string, unknown>): unknown;
+    };
+    esbuild.buildSync({
+      stdin: { contents: "export { runInGuest } from './test/kernels/qemu';", resolveDir: ROOT, loader: 'ts', sourcefile: 'guest-entry.ts' },
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: ['koffi', 'esbuild'],
+      outfile: out,
+      logLevel: 'error',
+    });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const api = require(out) as Partial<GuestApi>;
+    if (typeof api.runInGuest !== 'function') return 'test/kernels/qemu.ts has no runInGuest()';
+    return api as GuestApi;
+  } catch (e) {
+    return `cannot load test/kernels/qemu.ts: ${(e as Error).message.split('\n')[0]}`;
   }
-  const cmd = [process.execPath, path.relative(ROOT, path.join(__dirname, 'run.js')), '--kernel-device', '/dev/ntsync', '--emit-json', '--no-write', ...passArgs];
-  log(`running in the guest: ${path.relative(ROOT, hook)} ${cmd.join(' ')}`);
-  const r = spawnSync(hook, cmd, { cwd: ROOT, encoding: 'utf8', timeout: 3600_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
-  const out = r.stdout ?? '';
+}
+
+/**
+ * --kernel: runs this benchmark inside the sid 7.2 guest of test/kernels (runInGuest: host root
+ * read-only under an overlay, the working tree shared read-write, root inside), with the kernel
+ * driver loaded and one vCPU (an idle second vCPU can wake a tick late), as
+ *   node dist/bench/run.js --kernel-device /dev/ntsync --emit-json --no-write [...]
+ * and returns its first section. The floor and ntsyncd run in the same guest: guest timings are
+ * compared only with each other. Fewer iterations by default (TCG is slow), no live-object case
+ * (the daemon's memory does not depend on the kernel).
+ */
+async function kernelHook(passArgs: string[]): Promise<Section | string> {
+  const api = loadGuestApi();
+  if (typeof api === 'string') return api;
+  const has = (flag: string) => passArgs.includes(flag);
+  const guestDefaults = [
+    ...(has('--iters') || has('--quick') ? [] : ['--iters', '2000']),
+    ...(has('--repeat') || has('--quick') ? [] : ['--repeat', '2']),
+    ...(has('--thread-ms') ? [] : ['--thread-ms', '300']),
+    ...(has('--objects') ? [] : ['--no-objects']),
+  ];
+  const command = [
+    process.execPath,
+    path.join(__dirname, 'run.js'),
+    '--kernel-device',
+    '/dev/ntsync',
+    '--emit-json',
+    '--no-write',
+    ...guestDefaults,
+    ...passArgs,
+  ];
+  log(`booting the 7.2 guest (1 vCPU, TCG) for: ${command.slice(1).map((a) => path.relative(ROOT, a) || a).join(' ')}`);
+  let r;
+  try {
+    r = await api.runInGuest({ kernel: '7.2', command, modules: ['ntsync', 'fuse'], cpus: 1, memoryMiB: 2048, timeoutMs: 3 * 3600_000, cwd: ROOT });
+  } catch (e) {
+    return `the guest run failed: ${(e as Error).message.split('\n').slice(0, 3).join(' / ')}`;
+  }
+  process.stderr.write(r.stderr.split('\n').map((l) => (l ? `  guest: ${l}` : l)).join('\n'));
+  const out = r.stdout;
   const a = out.indexOf(GUEST_BEGIN);
   const b = out.indexOf(GUEST_END);
-  if (a < 0 || b < a) return `the guest run produced no results (exit ${r.status ?? r.signal}${r.error ? ', ' + r.error.message : ''})`;
+  if (a < 0 || b < a) return `the guest run produced no results (exit ${r.exitCode ?? 'signal ' + r.signal})`;
   try {
     const inner = JSON.parse(out.slice(a + GUEST_BEGIN.length, b)) as BenchResults;
     const s = inner.sections[0];
     s.title = `In the qemu guest (Linux ${inner.host.kernel}, ${inner.host.cpus} vCPU, TCG): floor, ntsyncd and the kernel driver`;
-    s.note = 'Guest timings compare only with each other: context switches under TCG emulation are far more expensive than on the host.';
+    s.note =
+      'Guest timings compare only with each other: context switches under TCG emulation cost far more than on the host. ' +
+      `Settings in the guest: ${JSON.stringify(inner.settings)}.`;
     return s;
   } catch (e) {
     return `cannot parse the guest's results: ${(e as Error).message}`;
@@ -669,6 +810,7 @@ async function main(): Promise<number> {
       repeat: opts.repeat,
       threadMs: opts.threadMs,
       objects: opts.objects,
+      pinned: opts.pin && HAVE_TASKSET && os.cpus().length > 1,
       only: opts.only ? [...opts.only] : null,
     },
     sections: [],
@@ -690,7 +832,7 @@ async function main(): Promise<number> {
 
   if (opts.kernel) {
     const pass = argv.filter((a) => a !== '--kernel' && a !== '--emit-json' && a !== '--no-write');
-    const k = kernelHook(pass);
+    const k = await kernelHook(pass);
     if (typeof k === 'string') {
       log(`kernel: not available: ${k}`);
       results.sections.push({

@@ -1,7 +1,7 @@
 /* ntbench: per-operation latency of ntsync operations, through the plain ntsync ABI.
  *
- *   ntbench --device PATH [--floor | --supervise MOUNT] --case NAME [--iters N] [--warmup N]
- *           [--threads N] [--duration-ms N] [--count N] [--deadline-us N]
+ *   ntbench --device PATH [--floor | --supervise MOUNT] [--pair-floor FLOORFILE] --case NAME
+ *           [--iters N] [--warmup N] [--threads N] [--duration-ms N] [--count N] [--deadline-us N]
  *
  * Against a real device (the kernel's /dev/ntsync, or ntsyncd's under ntsync-run) objects are
  * made with NTSYNC_IOC_CREATE_* and every case does what it says. With --floor the device is the
@@ -11,6 +11,11 @@
  * the client does the launcher's work itself: it registers as a supervisor on MOUNT/control and
  * makes each object with ntsyncd's control CREATE ioctl plus an open of MOUNT/<id>; everything
  * but CREATE then costs what it costs under the launcher. Each case prints one JSON line.
+ *
+ * --pair-floor FLOORFILE (the simple cases: sem_release, event_set, wait_*, create_close): the
+ * same process also measures the floor, alternating with the device every 100 operations, and
+ * prints a second line marked "paired":"floor". On the floor, CREATE is FLOOR_IOC_CREATE (same
+ * size and direction as CREATE_SEM, a number the launcher's seccomp filter does not trap).
  *
  * Cases:
  *   sem_release         SEM_RELEASE(1) on a semaphore with max 0xFFFFFFFF
@@ -187,94 +192,165 @@ static int wait_one(const struct obj *o, uint64_t timeout)
 
 /* ---- simple latency loops ------------------------------------------------------------------ */
 
+/* With --pair-floor the client holds two "sides", the device under test (0) and the floor (1), and
+ * alternates between them every PAIR_BLOCK operations: both are then measured under the same
+ * conditions, which a shared, busy machine changes every few seconds (for example whether the
+ * client and the daemon get a CPU each or share one, which can triple a round trip). */
+#define PAIR_BLOCK 100
+
+struct side {
+	const char *device_path;
+	int floor_mode;
+	const char *supervise_mount;
+	int dev_fd;
+};
+static struct side sides[2];
+static int nsides = 1;
+
+static void use_side(int i)
+{
+	device_path = sides[i].device_path;
+	floor_mode = sides[i].floor_mode;
+	supervise_mount = sides[i].supervise_mount;
+	dev_fd = sides[i].dev_fd;
+}
+
 static int64_t *samples(void)
 {
 	return xcalloc((size_t)iters, sizeof(int64_t));
 }
 
+/* Runs warmup + iters timed operations on every side, interleaved in blocks, and prints one line
+ * per side (the floor's marked "paired":"floor"). `extra` is more JSON members, or "". */
+static void paired_loop(int64_t (*op)(int side), const char *extra)
+{
+	int64_t *v[2] = { samples(), nsides > 1 ? samples() : NULL };
+	long got[2] = { 0, 0 }, seen[2] = { 0, 0 };
+	long block = nsides > 1 ? PAIR_BLOCK : iters + warmup;
+	for (;;) {
+		int busy = 0;
+		for (int sd = 0; sd < nsides; sd++) {
+			if (got[sd] >= iters)
+				continue;
+			busy = 1;
+			use_side(sd);
+			for (long k = 0; k < block && got[sd] < iters; k++) {
+				int64_t ns = op(sd);
+				if (seen[sd]++ >= warmup)
+					v[sd][got[sd]++] = ns;
+			}
+		}
+		if (!busy)
+			break;
+	}
+	use_side(0);
+	const char *sep = *extra ? "," : "";
+	struct stats st = stats_of(v[0], (size_t)iters);
+	emit(case_name, &st, "\"paired\":%s%s%s", nsides > 1 ? "\"yes\"" : "false", sep, extra);
+	if (nsides > 1) {
+		struct stats fl = stats_of(v[1], (size_t)iters);
+		emit(case_name, &fl, "\"paired\":\"floor\"%s%s", sep, extra);
+	}
+}
+
+static struct obj g_obj[2];
+static int g_fds[2][NTSYNC_MAX_WAIT_COUNT];
+static int g_nobjs;
+static unsigned long g_wait_cmd;
+
+static int64_t op_sem_release(int sd)
+{
+	uint32_t amount = 1;
+	uint64_t t0 = now_ns();
+	if (ioctl(g_obj[sd].fd, NTSYNC_IOC_SEM_RELEASE, &amount) < 0)
+		fail("SEM_RELEASE");
+	return (int64_t)(now_ns() - t0);
+}
+
+static int64_t op_event_set(int sd)
+{
+	uint32_t prev = 0;
+	uint64_t t0 = now_ns();
+	if (ioctl(g_obj[sd].fd, NTSYNC_IOC_EVENT_SET, &prev) < 0)
+		fail("EVENT_SET");
+	return (int64_t)(now_ns() - t0);
+}
+
+static int64_t op_wait(int sd)
+{
+	struct ntsync_wait_args a;
+	memset(&a, 0, sizeof a);
+	a.timeout = NTSYNC_TIMEOUT_INFINITE;
+	a.objs = (uint64_t)(uintptr_t)g_fds[sd];
+	a.count = (uint32_t)g_nobjs;
+	a.owner = 1;
+	a.index = 0xFFFFFFFFu;
+	uint64_t t0 = now_ns();
+	if (ioctl(dev_fd, g_wait_cmd, &a) < 0)
+		fail(g_wait_cmd == NTSYNC_IOC_WAIT_ALL ? "WAIT_ALL" : "WAIT_ANY");
+	uint64_t t1 = now_ns();
+	if (!floor_mode && a.index != 0) { /* the floor echoes the in bytes */
+		errno = 0;
+		emit_error(case_name, "wait returned index %u, expected 0", a.index);
+		exit(1);
+	}
+	return (int64_t)(t1 - t0);
+}
+
+static int64_t op_create_close(int sd)
+{
+	(void)sd;
+	struct ntsync_sem_args a = { .count = 0, .max = 1 };
+	uint64_t t0 = now_ns();
+	int fd;
+	if (floor_mode)
+		fd = ioctl(dev_fd, FLOOR_IOC_CREATE, &a); /* same size and direction, not trapped by the launcher */
+	else if (supervise_mount)
+		fd = supervised_create(NTSYNCD_TYPE_SEM, a.count, a.max);
+	else
+		fd = ioctl(dev_fd, NTSYNC_IOC_CREATE_SEM, &a);
+	if (fd < 0)
+		fail("CREATE_SEM");
+	if (!floor_mode)
+		close(fd);
+	return (int64_t)(now_ns() - t0);
+}
+
 static void case_sem_release(void)
 {
-	struct obj s = make_sem(0, 0xFFFFFFFFu);
-	int64_t *v = samples();
-	for (long i = -warmup; i < iters; i++) {
-		uint32_t amount = 1;
-		uint64_t t0 = now_ns();
-		if (ioctl(s.fd, NTSYNC_IOC_SEM_RELEASE, &amount) < 0)
-			fail("SEM_RELEASE");
-		uint64_t t1 = now_ns();
-		if (i >= 0)
-			v[i] = (int64_t)(t1 - t0);
+	for (int sd = 0; sd < nsides; sd++) {
+		use_side(sd);
+		g_obj[sd] = make_sem(0, 0xFFFFFFFFu);
 	}
-	struct stats st = stats_of(v, (size_t)iters);
-	emit(case_name, &st, NULL);
+	paired_loop(op_sem_release, "");
 }
 
 static void case_event_set(void)
 {
-	struct obj e = make_event(1, 0);
-	int64_t *v = samples();
-	for (long i = -warmup; i < iters; i++) {
-		uint32_t prev = 0;
-		uint64_t t0 = now_ns();
-		if (ioctl(e.fd, NTSYNC_IOC_EVENT_SET, &prev) < 0)
-			fail("EVENT_SET");
-		uint64_t t1 = now_ns();
-		if (i >= 0)
-			v[i] = (int64_t)(t1 - t0);
+	for (int sd = 0; sd < nsides; sd++) {
+		use_side(sd);
+		g_obj[sd] = make_event(1, 0);
 	}
-	struct stats st = stats_of(v, (size_t)iters);
-	emit(case_name, &st, NULL);
+	paired_loop(op_event_set, "");
 }
 
 static void case_wait_signalled(int all, int n)
 {
-	int fds[NTSYNC_MAX_WAIT_COUNT];
-	for (int k = 0; k < n; k++)
-		fds[k] = make_event(1, 1).fd; /* manual and set: every wait succeeds, nothing consumed */
-	int64_t *v = samples();
-	unsigned long cmd = all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY;
-	for (long i = -warmup; i < iters; i++) {
-		struct ntsync_wait_args a;
-		memset(&a, 0, sizeof a);
-		a.timeout = NTSYNC_TIMEOUT_INFINITE;
-		a.objs = (uint64_t)(uintptr_t)fds;
-		a.count = (uint32_t)n;
-		a.owner = 1;
-		a.index = 0xFFFFFFFFu;
-		uint64_t t0 = now_ns();
-		if (ioctl(dev_fd, cmd, &a) < 0)
-			fail(all ? "WAIT_ALL" : "WAIT_ANY");
-		uint64_t t1 = now_ns();
-		if (!floor_mode && a.index != 0) { /* the floor echoes the in bytes */
-			errno = 0;
-			emit_error(case_name, "wait returned index %u, expected 0", a.index);
-			exit(1);
-		}
-		if (i >= 0)
-			v[i] = (int64_t)(t1 - t0);
+	for (int sd = 0; sd < nsides; sd++) {
+		use_side(sd);
+		for (int k = 0; k < n; k++)
+			g_fds[sd][k] = make_event(1, 1).fd; /* manual and set: every wait succeeds, nothing consumed */
 	}
-	struct stats st = stats_of(v, (size_t)iters);
-	emit(case_name, &st, "\"objects\":%d", n);
+	g_nobjs = n;
+	g_wait_cmd = all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY;
+	char extra[32];
+	snprintf(extra, sizeof extra, "\"objects\":%d", n);
+	paired_loop(op_wait, extra);
 }
 
 static void case_create_close(void)
 {
-	int64_t *v = samples();
-	for (long i = -warmup; i < iters; i++) {
-		struct ntsync_sem_args a = { .count = 0, .max = 1 };
-		uint64_t t0 = now_ns();
-		int fd = supervise_mount ? supervised_create(NTSYNCD_TYPE_SEM, a.count, a.max)
-					 : ioctl(dev_fd, NTSYNC_IOC_CREATE_SEM, &a);
-		if (fd < 0)
-			fail("CREATE_SEM");
-		if (!floor_mode)
-			close(fd);
-		uint64_t t1 = now_ns();
-		if (i >= 0)
-			v[i] = (int64_t)(t1 - t0);
-	}
-	struct stats st = stats_of(v, (size_t)iters);
-	emit(case_name, &st, NULL);
+	paired_loop(op_create_close, "");
 }
 
 /* ---- wake latency --------------------------------------------------------------------------- */
@@ -634,6 +710,7 @@ static long num_arg(const char *opt, const char *v)
 
 int main(int argc, char **argv)
 {
+	const char *pair_floor = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -648,6 +725,7 @@ int main(int argc, char **argv)
 		i++;
 		if (!strcmp(a, "--device")) device_path = v;
 		else if (!strcmp(a, "--supervise")) supervise_mount = v;
+		else if (!strcmp(a, "--pair-floor")) pair_floor = v;
 		else if (!strcmp(a, "--case")) case_name = v;
 		else if (!strcmp(a, "--iters")) iters = num_arg(a, v);
 		else if (!strcmp(a, "--warmup")) warmup = num_arg(a, v);
@@ -671,6 +749,18 @@ int main(int argc, char **argv)
 	if (supervise_mount)
 		become_supervisor(); /* before the device open: ntsyncd refuses unsupervised opens */
 	dev_fd = open_device();
+	sides[0] = (struct side){ device_path, floor_mode, supervise_mount, dev_fd };
+	if (pair_floor) {
+		if (floor_mode) {
+			fprintf(stderr, "ntbench: --pair-floor is for the device under test, not with --floor\n");
+			return 2;
+		}
+		sides[1] = (struct side){ pair_floor, 1, NULL, -1 };
+		use_side(1);
+		sides[1].dev_fd = open_device();
+		nsides = 2;
+		use_side(0);
+	}
 
 	const char *c = case_name;
 	if (!strcmp(c, "sem_release")) case_sem_release();

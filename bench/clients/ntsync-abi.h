@@ -102,6 +102,10 @@ _Static_assert(sizeof(struct ntsyncd_create_args) == 24, "ntsyncd_create_args is
  *    CLOCK_MONOTONIC ns) passes (-ETIMEDOUT). Any other WAIT is echoed at once.
  */
 #define FLOOR_IOC_ID  NTB_IOR(0xF5, 0x01, 8)
+/* CREATE on the floor: the size and direction of CREATE_SEM, a no-op like any other, but a number
+ * ntsync-run's seccomp filter does not trap (so a client under the launcher measures the floor's
+ * round trip, not a seccomp notification). */
+#define FLOOR_IOC_CREATE NTB_IOW(0xF5, 0x80, 8)
 #define FLOOR_PARK    0x46500000u /* 'F' 'P' in the high half of `owner` */
 #define FLOOR_PARK_MASK 0xFFFF0000u
 

@@ -36,6 +36,8 @@ export interface RunSpec {
   onFloor: boolean;
   /** Runs of one group are repeated together (the 1/2/4-thread runs), so they can be paired. */
   group: string;
+  /** The client measures the floor itself, alternating with the device (--pair-floor). */
+  pairable?: boolean;
 }
 
 export interface Settings {
@@ -47,19 +49,19 @@ export interface Settings {
 
 export function runSpecs(s: Settings): RunSpec[] {
   const it = (n: number) => ['--iters', String(Math.max(1, Math.round(n))), '--warmup', String(s.warmup)];
-  const lat = (key: string, iters = s.iters): RunSpec => ({ key, clientCase: key, args: it(iters), onFloor: true, group: key });
+  const lat = (key: string, iters = s.iters, pairable = false): RunSpec => ({ key, clientCase: key, args: it(iters), onFloor: true, group: key, pairable });
   const specs: RunSpec[] = [
-    lat('sem_release'),
-    lat('event_set'),
-    lat('wait_any_1'),
-    lat('wait_any_8'),
-    lat('wait_any_64'),
-    lat('wait_all_8'),
+    lat('sem_release', s.iters, true),
+    lat('event_set', s.iters, true),
+    lat('wait_any_1', s.iters, true),
+    lat('wait_any_8', s.iters, true),
+    lat('wait_any_64', s.iters, true),
+    lat('wait_all_8', s.iters, true),
     // each round sleeps 100 us so the waiter is really parked: fewer rounds
     { key: 'wake', clientCase: 'wake', args: ['--iters', String(Math.max(1, Math.round(s.iters / 5))), '--warmup', String(Math.min(200, s.warmup))], onFloor: true, group: 'wake' },
     lat('pingpong_threads', s.iters / 2),
     lat('pingpong_procs', s.iters / 2),
-    lat('create_close', s.iters / 2),
+    lat('create_close', s.iters / 2, true),
     {
       key: 'deadline',
       clientCase: 'deadline',

@@ -24,6 +24,9 @@ export interface ImplResult {
   runs: Record<string, Sample>;
   /** Every repeat's sample, keyed by RunSpec.key, in repeat order (null: that repeat failed). */
   repeats: Record<string, (Sample | null)[]>;
+  /** For the pairable cases: the floor as measured by this implementation's own client,
+   *  interleaved with it (--pair-floor), per repeat. */
+  pairedFloor: Record<string, (Sample | null)[]>;
   errors: Record<string, string>;
   memory?: MemorySample;
   memoryNote?: string;
@@ -99,8 +102,41 @@ function targetText(row: Row): string {
   }
 }
 
-function ok(s: Sample | undefined): s is Sample & { median_ns: number; p99_ns: number } {
+function ok(s: Sample | null | undefined): s is Sample & { median_ns: number; p99_ns: number } {
   return !!s && !s.error && typeof s.median_ns === 'number' && typeof s.p99_ns === 'number';
+}
+
+interface Pair {
+  s: Sample & { median_ns: number; p99_ns: number };
+  f: Sample & { median_ns: number; p99_ns: number };
+  ratio: number;
+}
+
+/**
+ * The repeats of `key` for `impl`, each with the floor measured beside it: by the same client
+ * (pairable cases) or in the run just before (the others). The representative pair is the one
+ * with the median ratio: its figures are shown, so the ratio in the table is the ratio of the
+ * medians on its row, and a noisy repeat on either side cannot decide it.
+ */
+function representativePair(impl: ImplResult, floor: ImplResult | undefined, key: string): Pair | null {
+  const reps = impl.repeats[key] ?? [];
+  const pf = impl.pairedFloor?.[key];
+  const pairs: Pair[] = [];
+  reps.forEach((s, r) => {
+    const f = pf ? pf[r] : floor?.repeats[key]?.[r];
+    if (ok(s) && ok(f) && f.median_ns > 0) pairs.push({ s, f, ratio: s.median_ns / f.median_ns });
+  });
+  if (!pairs.length) return null;
+  pairs.sort((a, b) => a.ratio - b.ratio);
+  return pairs[Math.floor((pairs.length - 1) / 2)];
+}
+
+/** The floor's typical repeat (the median of its medians) when nothing is paired with it. */
+function typicalRun(impl: ImplResult, key: string): (Sample & { median_ns: number; p99_ns: number }) | null {
+  const reps = (impl.repeats[key] ?? []).filter(ok);
+  if (!reps.length) return null;
+  reps.sort((a, b) => a.median_ns - b.median_ns);
+  return reps[Math.floor((reps.length - 1) / 2)];
 }
 
 export function evaluate(section: Section): EvaluatedRow[] {
@@ -110,6 +146,20 @@ export function evaluate(section: Section): EvaluatedRow[] {
     const ev: EvaluatedRow = { key: row.key, label: row.label, kind: row.kind, target: targetText(row), cells: {}, verdict: 'not run' };
     if (row.note) ev.note = row.note;
     const hasTarget = !(row.kind === 'latency' && row.maxRatio === undefined);
+    // The floor column: the floor beside ntsyncd's representative repeat, else the first other
+    // implementation's, else the floor's typical run.
+    let floorShown: (Sample & { median_ns: number; p99_ns: number }) | null = null;
+    if (row.kind === 'latency' || row.kind === 'deadline') {
+      for (const impl of section.impls) {
+        if (impl.name === 'floor' || !impl.available) continue;
+        const p = representativePair(impl, floor, row.key);
+        if (p) {
+          floorShown = p.f;
+          break;
+        }
+      }
+      if (!floorShown && floor?.available) floorShown = typicalRun(floor, row.key);
+    }
     for (const impl of section.impls) {
       const cell: Cell = {};
       if (!impl.available) {
@@ -117,17 +167,24 @@ export function evaluate(section: Section): EvaluatedRow[] {
         continue;
       }
       if (row.kind === 'latency' || row.kind === 'deadline') {
-        const s = impl.runs[row.key];
-        const f = floor?.runs[row.key];
-        if (ok(s)) {
-          cell.medianNs = s.median_ns;
-          cell.p99Ns = s.p99_ns;
-          cell.median = fmtNs(s.median_ns);
-          cell.p99 = fmtNs(s.p99_ns);
-          if (impl.name !== 'floor' && ok(f) && f.median_ns > 0) {
-            cell.ratioValue = s.median_ns / f.median_ns;
-            cell.ratio = `${cell.ratioValue.toFixed(2)}×`;
+        let shown: (Sample & { median_ns: number; p99_ns: number }) | null = null;
+        if (impl.name === 'floor') {
+          shown = floorShown;
+        } else {
+          const p = representativePair(impl, floor, row.key);
+          if (p) {
+            shown = p.s;
+            cell.ratioValue = p.ratio;
+            cell.ratio = `${p.ratio.toFixed(2)}×`;
+          } else {
+            shown = typicalRun(impl, row.key);
           }
+        }
+        if (shown) {
+          cell.medianNs = shown.median_ns;
+          cell.p99Ns = shown.p99_ns;
+          cell.median = fmtNs(shown.median_ns);
+          cell.p99 = fmtNs(shown.p99_ns);
         } else if (impl.errors[row.key]) {
           cell.median = 'error';
         }
@@ -209,7 +266,8 @@ export function sectionMarkdown(section: Section, rows: EvaluatedRow[]): string 
   }
   const notes = rows.filter((r) => r.note).map((r) => `* ${r.label}: ${r.note}`);
   notes.push(
-    '* Ratios are medians over the floor\'s median for the same case in the same run. Scaling rows: total ops/s with 4 client threads over total ops/s with 1 (each thread on its own object), the median over the repeats of the ratio within a repeat; then the best 1-thread → 4-thread totals.',
+    '* Ratio: the median over the floor\'s median for the same case, measured side by side: for SEM_RELEASE, EVENT_SET, the waits on signalled objects and CREATE + close by the same client process, alternating every 100 operations; for the other cases in back-to-back runs. Of the repeats, the pair with the median ratio is shown (its figures, its ratio); a kernel column\'s ratio uses the floor measured beside the kernel.',
+    '* Scaling rows: total ops/s with 4 client threads over total ops/s with 1 (each thread on its own object), the median over the repeats of that ratio within a repeat; then the best 1-thread → 4-thread totals.',
   );
   lines.push('', ...notes, '');
 
@@ -253,8 +311,10 @@ export function markdown(results: BenchResults, tables: EvaluatedRow[][]): strin
     '',
     'The floor is a minimal C FUSE daemon (`bench/floor/floor-fuse.c`) that answers each ioctl as a no-op in one round trip; ' +
       'every figure is a C client (`bench/clients/`) timing single operations with CLOCK_MONOTONIC. ' +
-      'Each case ran ' +
-      `${String(results.settings.repeat)}× per implementation, interleaved, and the repeat with the lowest median is shown. ` +
+      `Each case ran ${String(results.settings.repeat)}× per implementation, interleaved with the floor; see the notes under the table for how the shown repeat is chosen. ` +
+      (results.settings.pinned
+        ? 'SEM_RELEASE, EVENT_SET, the waits on signalled objects and CREATE + close ran with the daemons, the launcher and the client pinned to one CPU (the idlest at the time): on a VM a round trip to a daemon woken on the other CPU costs about 3× more, and the scheduler\'s choice flips between runs. The other cases ran unpinned. '
+        : '') +
       'A benchmark reports what it measured: a missed target never fails the run.',
     '',
   ];
