@@ -85,6 +85,7 @@ TEST(scm_rights_passes_objects_and_the_device)
 		int ok = sem_release(sem, 1) == 1 && wait_any_poll(dev, &sem, 1, 99, NULL) == 0;
 		char done = ok ? 'y' : 'n';
 		CHECK_EQ(write(sv[1], &done, 1), 1);
+		CHECK_EQ(read(sv[1], &done, 1), 1); /* hold the fds until the parent has looked */
 		_exit(ok ? 0 : 1);
 	}
 	close(sv[1]);
@@ -98,7 +99,8 @@ TEST(scm_rights_passes_objects_and_the_device)
 	char done;
 	CHECK_EQ(read(sv[0], &done, 1), 1);
 	CHECK_EQ(done, 'y');
-	CHECK(object_exists(id));
+	CHECK(object_exists(id)); /* only the child's copy is left */
+	CHECK_EQ(write(sv[0], &done, 1), 1);
 	int status;
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -157,7 +159,7 @@ TEST(closing_an_object_does_not_wake_its_waiter)
 	long long id = create_id(dev, TYPE_EVENT, 1, 0);
 	int event = open_object(id);
 	struct waiter w = { .dev = dev, .cmd = NTSYNC_IOC_WAIT_ANY, .objs = { event }, .count = 1, .owner = 123,
-			    .timeout = mono_in_ms(300) };
+			    .timeout = mono_in_ms(1000) };
 
 	start_blocked_waiter(&w);
 	CHECK_EQ(close(event), 0); /* the last fd: the file is released while the wait holds the object */
@@ -177,7 +179,7 @@ TEST(released_object_stays_alive_for_its_waits)
 	int event = open_object(id);
 	/* a wait-all on a semaphore and an event whose file is closed meanwhile */
 	struct waiter w = { .dev = dev, .cmd = NTSYNC_IOC_WAIT_ALL, .objs = { sem, event }, .count = 2, .owner = 123,
-			    .timeout = mono_in_ms(400) };
+			    .timeout = mono_in_ms(10000) };
 	start_blocked_waiter(&w);
 	int copy = dup(event);
 	CHECK_EQ(close(event), 0);

@@ -75,7 +75,7 @@ TEST(restart_keeps_the_absolute_deadline)
 	int dev = open_device();
 	int event = create_event(dev, 0, 0);
 	struct waiter w = { .dev = dev, .cmd = NTSYNC_IOC_WAIT_ANY, .objs = { event }, .count = 1, .owner = 123,
-			    .timeout = mono_in_ms(300) };
+			    .timeout = mono_in_ms(800) };
 	install_handler(1);
 
 	start_blocked_waiter(&w);
