@@ -9,6 +9,7 @@
 if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = '16';
 
 import { writeSync } from 'node:fs';
+import { basename } from 'node:path';
 import { ALL_CASES } from '../abitest/cases/index';
 import type { AbiCase } from '../abitest/framework/abi-case';
 import { describeResult } from '../abitest/framework/errno-names';
@@ -37,6 +38,8 @@ export interface AbiTestIo {
   out?: (text: string) => void;
   err?: (text: string) => void;
   watchdog?: boolean;
+  /** How long past the case timeout the watchdog waits for a stuck main thread. */
+  watchdogGraceMs?: number;
   cases?: readonly AbiCase[];
 }
 
@@ -112,7 +115,7 @@ export async function runAbiTest(argv: string[], io: AbiTestIo = {}): Promise<nu
 
   // Installed up front: cleanup of any case relies on interrupting blocked waits.
   threadSignals();
-  const watchdog = io.watchdog === false ? undefined : new Watchdog(parsed.caseTimeoutMs, 10_000, parsed.json ? 2 : 1);
+  const watchdog = io.watchdog === false ? undefined : new Watchdog(parsed.caseTimeoutMs, io.watchdogGraceMs ?? 10_000, parsed.json ? 2 : 1);
   try {
     const summary = await runCases({
       devicePath: parsed.device,
@@ -133,7 +136,17 @@ export async function runAbiTest(argv: string[], io: AbiTestIo = {}): Promise<nu
   }
 }
 
-if (require.main === module) {
+/**
+ * Run as a program only when this file itself is the script (dist/src/cli/abi-test.js, or a
+ * bundle named abi-test.js). In a bundle that merely includes this module (ntsyncd with its
+ * abi-test subcommand, a single executable, a test fixture) `require.main === module` holds for
+ * every module of the bundle, so the script name decides.
+ */
+function invokedAsProgram(): boolean {
+  return require.main === module && basename(process.argv[1] ?? '').replace(/\.[cm]?js$/, '') === 'abi-test';
+}
+
+if (invokedAsProgram()) {
   runAbiTest(process.argv.slice(2)).then(
     // Exit at once: a wait that could not be interrupted must not keep the process alive.
     (status) => process.exit(status),

@@ -16,7 +16,7 @@ function faultingCreate(t: CaseContext, name: string, cmd: number): void {
     if (r >= 0) t.track(r);
     expectErrno(r, EFAULT, `${name} with args at ${bad.what}`);
   }
-  const straddling = t.mem.allocBeforeGuard(4);
+  const straddling = t.mem.tail(4);
   t.mem.setU32(straddling, 1);
   const r = t.nt.ioctl(dev, cmd, straddling);
   if (r >= 0) t.track(r);

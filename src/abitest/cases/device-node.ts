@@ -25,8 +25,11 @@ import { expectEqual, expectErrno, expectReturn, expectSuccess } from '../framew
 import {
   FD_CLOEXEC,
   FIOCLEX,
+  FIONBIO,
   FIONCLEX,
   F_GETFD,
+  F_GETFL,
+  O_NONBLOCK,
   O_CLOEXEC,
   O_RDONLY,
   O_RDWR,
@@ -193,9 +196,16 @@ export const deviceNodeCases: AbiCase[] = [
     }
   }, { corners: [26] }),
 
-  s1('vfs-ioctls-are-handled-before-the-driver', 'FIOCLEX and FIONCLEX work on the device and on objects (the VFS handles them).', (t) => {
+  s1('vfs-ioctls-are-handled-before-the-driver', 'FIOCLEX, FIONCLEX and FIONBIO work on the device and on objects (the VFS handles them).', (t) => {
     const dev = t.openDevice();
     for (const [what, fd] of [['the device', dev], ...oneOfEach(t, dev)] as Array<[string, number]>) {
+      for (const on of [1, 0]) {
+        const arg = t.mem.alloc(4);
+        t.mem.setU32(arg, on);
+        expectReturn(t.nt.ioctl(fd, FIONBIO, arg), 0, `FIONBIO ${on} on ${what}`);
+        const fl = expectSuccess(t.sys.fcntl(fd, F_GETFL, 0), 'F_GETFL');
+        expectEqual(fl & O_NONBLOCK, on ? O_NONBLOCK : 0, `O_NONBLOCK of ${what} after FIONBIO ${on}`);
+      }
       expectReturn(t.nt.ioctl(fd, FIONCLEX, 0), 0, `FIONCLEX on ${what}`);
       expectEqual(expectSuccess(t.sys.fcntl(fd, F_GETFD, 0), 'F_GETFD') & FD_CLOEXEC, 0, `FD_CLOEXEC of ${what} after FIONCLEX`);
       expectReturn(t.nt.ioctl(fd, FIOCLEX, 0), 0, `FIOCLEX on ${what}`);

@@ -287,7 +287,7 @@ export const objectIoctlCases: AbiCase[] = [
       ['EVENT_READ', NTSYNC_IOC_EVENT_READ, t.event(dev, true, true)],
     ];
     for (const [name, cmd, fd] of calls) {
-      for (const bad of [...badPointers(t), { what: 'a read-only page', addr: t.mem.readOnlyU32(0) }, { what: 'only 4 writable bytes', addr: t.mem.allocBeforeGuard(4) }]) {
+      for (const bad of [...badPointers(t), { what: 'a read-only page', addr: t.mem.readOnlyU32(0) }, { what: 'only 4 writable bytes', addr: t.mem.tail(4) }]) {
         expectErrno(t.nt.ioctl(fd, cmd, bad.addr), EFAULT, `${name} into ${bad.what}`);
       }
     }

@@ -43,7 +43,7 @@ function foreignFds(t: CaseContext, dev: number): Array<[string, number]> {
 export const waitValidationCases: AbiCase[] = [
   s('args-bad-pointer-is-EFAULT', 'WAIT_* copy the 40-byte struct in first: a bad pointer gives EFAULT.', (t) => {
     const dev = t.openDevice();
-    const straddling = t.mem.allocBeforeGuard(36);
+    const straddling = t.mem.tail(36);
     for (const kind of KINDS) {
       for (const bad of [...badPointers(t), { what: 'a struct whose last 4 bytes are unreadable', addr: straddling }]) {
         expectErrno(t.wait(kind, dev, new WaitBlock(t.mem, { at: bad.addr })).ret, EFAULT, `${kindName(kind)} with args at ${bad.what}`);
@@ -129,14 +129,13 @@ export const waitValidationCases: AbiCase[] = [
   s('objs-bad-pointer-is-EFAULT', 'A bad objs pointer gives EFAULT; the whole array is read before any fd is looked at.', (t) => {
     const dev = t.openDevice();
     const sem = t.sem(dev, 1, 1);
-    const straddling = t.mem.allocBeforeGuard(4);
-    t.mem.setI32(straddling, sem);
     for (const kind of KINDS) {
       for (const bad of badPointers(t)) expectWait(t, kind, dev, { objsAddr: bad.addr, count: 1 }, -EFAULT, undefined, `with objs at ${bad.what}`);
+      const straddling = t.mem.tail(4);
+      t.mem.setI32(straddling, sem);
       expectWait(t, kind, dev, { objsAddr: straddling, count: 2 }, -EFAULT, undefined, 'with a 2-entry objs whose second entry is unreadable (first: a signaled semaphore)');
-      const badFirst = t.mem.allocBeforeGuard(4);
-      t.mem.setI32(badFirst, -1);
-      expectWait(t, kind, dev, { objsAddr: badFirst, count: 2 }, -EFAULT, undefined, 'with objs {-1, <unreadable>} (EFAULT before the fd lookup)');
+      t.mem.setI32(straddling, -1);
+      expectWait(t, kind, dev, { objsAddr: straddling, count: 2 }, -EFAULT, undefined, 'with objs {-1, <unreadable>} (EFAULT before the fd lookup)');
       expectWait(t, kind, dev, { objsAddr: UNMAPPED_ADDRESS, count: 1, alert: -1 }, -EFAULT, undefined, 'with a bad objs pointer and a bad alert');
     }
     t.expectSem(sem, 1, 1, 'after the faulting waits');

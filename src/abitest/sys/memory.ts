@@ -67,12 +67,17 @@ export class ScratchMemory {
     return this.base + start;
   }
 
-  /** `size` bytes whose last byte is the last readable one: the next byte is the guard page. */
-  allocBeforeGuard(size: number): number {
-    if (this.topCursor - size < this.cursor) throw new Error('scratch memory exhausted');
-    this.topCursor -= size;
-    new Uint8Array(this.view.buffer, this.topCursor, size).fill(0);
-    return this.base + this.topCursor;
+  /**
+   * The last `size` bytes of the read-write area, zeroed: the byte after them is the guard page.
+   * Every call returns the tail again (overlapping earlier tails), so write what the call
+   * needs right before using it.
+   */
+  tail(size: number): number {
+    const start = this.rwLength - size;
+    if (start < this.cursor) throw new Error('scratch memory exhausted');
+    this.topCursor = Math.min(this.topCursor, start);
+    new Uint8Array(this.view.buffer, start, size).fill(0);
+    return this.base + start;
   }
 
   /** A fresh page filled by `init` (through a writable view) and then made read-only. */
