@@ -340,7 +340,7 @@ static void write_all(int fd, const char *s, size_t n)
 
 /* ---------------------------------------------------------------- options */
 
-enum fault { F_NONE, F_LOST_WAKE, F_DOUBLE_WAKE, F_NO_RESTART };
+enum fault { F_NONE, F_LOST_WAKE, F_DOUBLE_WAKE, F_NO_RESTART, F_HANG };
 
 struct options {
 	const char *device;
@@ -357,8 +357,11 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: wine-pattern run DEVICE [--procs N] [--threads N] [--doomed N] [--iters N]\n"
 		"                    [--seed N] [--alarm SECONDS] [--signal-us N] [--expect-subreaper]\n"
-		"                    [--client32 PATH] [--fault lost-wake|double-wake|no-restart]\n"
+		"                    [--client32 PATH] [--fault lost-wake|double-wake|no-restart|hang]\n"
 		"  DEVICE must be an ntsync device (/dev/ntsync, or ntsyncd's under ntsync-run).\n"
+		"  --signal-us: mean SIGUSR1 period per thread (0: as fast as possible).\n"
+		"  --fault: break the run on purpose, to see the checks fail (hang: a wait that never\n"
+		"  ends, to see the alarm fire).\n"
 		"  Exit status: 0 pass, 1 an invariant or errno check failed, 2 set-up failed,\n"
 		"  3 the global alarm fired (something hung).\n");
 	exit(2);
@@ -396,6 +399,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 			if (!strcmp(v, "lost-wake")) o->fault = F_LOST_WAKE;
 			else if (!strcmp(v, "double-wake")) o->fault = F_DOUBLE_WAKE;
 			else if (!strcmp(v, "no-restart")) o->fault = F_NO_RESTART;
+			else if (!strcmp(v, "hang")) o->fault = F_HANG;
 			else usage();
 			i++;
 			continue;
@@ -1014,7 +1018,7 @@ static void *worker_main(void *arg)
 {
 	struct ctx *c = arg;
 	thread_register(c);
-	if (c->cl->fault != F_NONE && c->cl->fault != F_NO_RESTART && c->global == 0) c->fault_pending = c->cl->fault;
+	if ((c->cl->fault == F_LOST_WAKE || c->cl->fault == F_DOUBLE_WAKE) && c->global == 0) c->fault_pending = c->cl->fault;
 	for (int i = 0; i < c->cl->iters; i++) {
 		int levels = held_levels(c);
 		if (levels > 0 && (levels > 3 || rnd_below(&c->rng, 3) == 0)) unlock_random(c);
@@ -1032,6 +1036,7 @@ static void *worker_main(void *arg)
 		else probe_op(c);
 	}
 	while (held_levels(c)) unlock_random(c);
+	if (c->cl->fault == F_HANG && c->global == 0) wait_op(c, 0, NULL, 0, 0, infinite); /* a wake that never comes */
 	struct msg m = { .op = REQ_FINISHED };
 	request(c->conn, &m, NULL);
 	/* Like a Wine thread at exit: park until told to go, taking alerts as they come. */

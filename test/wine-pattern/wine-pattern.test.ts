@@ -238,6 +238,18 @@ describe('wine-pattern without ntsync-run: its own errors are clear', () => {
     });
   });
 
+  test('a wait that never ends: the alarm fails the run loudly, naming the stuck thread, instead of hanging', async () => {
+    const started = Date.now();
+    const argv = ['node', ntsyncRun, '--mount', daemon.mount, '--device', daemon.device, '--', program, 'run', daemon.device];
+    const r = await run([...argv, '--alarm', '3', '--iters', '100', '--fault', 'hang'], { timeoutMs: 30000 });
+    expect(r.status).toBe(3);
+    expect(r.stdout).toMatch(/^RESULT TIMEOUT$/m);
+    expect(r.stderr).toMatch(/^wine-pattern: server: global alarm after 3 s: 18\/18 threads registered, 11\/12 workers finished/m);
+    expect(r.stderr).toMatch(/^wine-pattern: server: {3}still alive: client 0 thread 0 tid \d+ \(worker, working\)$/m);
+    expect(r.stderr).toMatch(/^wine-pattern: client: global alarm: a wait or a request is stuck/m);
+    expect(Date.now() - started).toBeLessThan(20000);
+  });
+
   test('run directly, without ntsync-run, ntsyncd refuses the open and the program says why', async () => {
     const r = await run([program, 'run', daemon.device, '--alarm', '20'], { timeoutMs: 30000 });
     expect(r.status).toBe(2);
