@@ -32,6 +32,11 @@ export class Descendants {
     }
   }
 
+  /** Whether child `pid` has exited and waits to be reaped (peeked at, not reaped). */
+  hasExited(pid: number): boolean {
+    return waitId(P_PID, pid, WEXITED | WNOHANG | WNOWAIT, this.peeked) === 0 && this.peeked.pid === pid;
+  }
+
   /** Our direct children that are still around, from /proc (orphans adopted included). */
   children(): number[] {
     const self = process.pid;

@@ -86,7 +86,9 @@ function runCommand(command: readonly string[], log: (line: string) => void, cle
       else descendants.reapOrphans();
     };
     const forward = (signal: NodeJS.Signals): void => {
-      if (!commandDone) {
+      // An exited command that libuv has not reaped yet counts as gone: the signal is for
+      // what it left behind.
+      if (!commandDone && commandPid !== undefined && !descendants.hasExited(commandPid)) {
         child.kill(signal);
         return;
       }

@@ -192,7 +192,9 @@ describe('process lifetime', () => {
 
   test('after the command has exited, a forwarded SIGTERM reaches the orphans the launcher waits for', async () => {
     logPath = join(tmp, `log-${logCounter++}`);
-    const running = start(['node', launcher, device, logPath, '--', 'sh', '-c', `${client64} signals & exit 0`]);
+    // The orphan says "ready" once the launcher has adopted it, so the command has exited by then
+    // (the launcher may not have reaped it yet: that counts as gone too).
+    const running = start(['node', launcher, device, logPath, '--', 'sh', '-c', `ORPHAN_OF=$PPID ${client64} signals & exit 0`]);
     await running.waitForOutput('ready');
     running.child.kill('SIGTERM');
     const r = await running.done;

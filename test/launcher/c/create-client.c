@@ -263,6 +263,10 @@ static void wait_for_signals(void)
 	signal(SIGINT, on_forwarded);
 	signal(SIGTERM, on_forwarded);
 	signal(SIGHUP, on_forwarded);
+	/* ORPHAN_OF=pid: be ready only once re-parented to that process (our parent has exited). */
+	const char *adopter = getenv("ORPHAN_OF");
+	while (adopter && getppid() != atoi(adopter))
+		usleep(1000);
 	printf("ready\n");
 	fflush(stdout);
 	for (;;)

@@ -1,8 +1,10 @@
 // Builds what the launcher tests run: the C clients (gcc) and Node entry points bundled with
 // esbuild, into the git-ignored test/.build/launcher/. Each test file passes its own tag so
-// jest workers running in parallel never write the same output.
+// jest workers running in parallel never write the same output, and every output is written
+// under a temporary name and renamed into place, so a test run started at the same time by
+// someone else in this tree never executes a half-written file.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 
@@ -12,7 +14,9 @@ export const BUILD_DIR = join(ROOT, 'test/.build/launcher');
 export function compileC(source: string, output: string, extraFlags: string[] = []): string {
   mkdirSync(BUILD_DIR, { recursive: true });
   const out = join(BUILD_DIR, output);
-  execFileSync('gcc', ['-Wall', '-O1', '-pthread', ...extraFlags, '-o', out, join(ROOT, source)], { stdio: 'pipe' });
+  const tmp = `${out}.${process.pid}.tmp`;
+  execFileSync('gcc', ['-Wall', '-O1', '-pthread', ...extraFlags, '-o', tmp, join(ROOT, source)], { stdio: 'pipe' });
+  renameSync(tmp, out);
   return out;
 }
 
@@ -33,9 +37,10 @@ export function canBuild32Bit(tag: string): string | null {
 export function bundle(entry: string, output: string): string {
   mkdirSync(BUILD_DIR, { recursive: true });
   const out = join(BUILD_DIR, output);
+  const tmp = `${out}.${process.pid}.tmp.js`;
   buildSync({
     entryPoints: [join(ROOT, entry)],
-    outfile: out,
+    outfile: tmp,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -43,5 +48,6 @@ export function bundle(entry: string, output: string): string {
     external: ['koffi'],
     logLevel: 'error',
   });
+  renameSync(tmp, out);
   return out;
 }
