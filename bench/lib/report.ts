@@ -240,7 +240,9 @@ function mdEscape(s: string): string {
   return s.replace(/\|/g, '\\|');
 }
 
-export function sectionMarkdown(section: Section, rows: EvaluatedRow[]): string {
+export function sectionMarkdown(section: Section, allRows: EvaluatedRow[], partial = false): string {
+  // A partial run (--only) leaves out the rows it did not measure.
+  const rows = partial ? allRows.filter((r) => Object.values(r.cells).some((c) => c?.median && c.median !== 'n/a')) : allRows;
   const lines: string[] = [];
   lines.push(`## ${section.title}`, '');
   if (section.note) lines.push(section.note, '');
@@ -318,7 +320,8 @@ export function markdown(results: BenchResults, tables: EvaluatedRow[][]): strin
       'A benchmark reports what it measured: a missed target never fails the run.',
     '',
   ];
-  results.sections.forEach((s, i) => lines.push(sectionMarkdown(s, tables[i])));
+  const partial = Array.isArray(results.settings.only);
+  results.sections.forEach((s, i) => lines.push(sectionMarkdown(s, tables[i], partial)));
   return lines.join('\n');
 }
 
