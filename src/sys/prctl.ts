@@ -5,9 +5,7 @@ import { libc, lastErrno } from './libc';
 const c_prctl = libc.func('int prctl(int option, ...)');
 
 export const PR_SET_CHILD_SUBREAPER = 36;
-export const PR_GET_CHILD_SUBREAPER = 37;
 export const PR_SET_NO_NEW_PRIVS = 38;
-export const PR_GET_NO_NEW_PRIVS = 39;
 
 function check(r: number): number {
   return r < 0 ? -lastErrno() : r;
@@ -16,10 +14,6 @@ function check(r: number): number {
 /** Required before an unprivileged seccomp filter; inherited by every child and kept across exec. */
 export function setNoNewPrivs(): number {
   return check(c_prctl(PR_SET_NO_NEW_PRIVS, 'unsigned long', 1, 'unsigned long', 0, 'unsigned long', 0, 'unsigned long', 0));
-}
-
-export function getNoNewPrivs(): number {
-  return check(c_prctl(PR_GET_NO_NEW_PRIVS, 'unsigned long', 0, 'unsigned long', 0, 'unsigned long', 0, 'unsigned long', 0));
 }
 
 /** Orphaned descendants are re-parented to this process instead of init. */

@@ -13,7 +13,6 @@ const c_poll = libc.func('int poll(_Inout_ uint8_t *fds, unsigned long nfds, int
 const SYS_SECCOMP: Record<string, number> = { x64: 317, arm64: 277, riscv64: 277, loong64: 277 };
 
 export const SECCOMP_SET_MODE_FILTER = 1;
-export const SECCOMP_GET_NOTIF_SIZES = 3;
 export const SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3;
 
 export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
@@ -78,21 +77,6 @@ export function seccompSetModeFilter(program: Uint8Array, flags: number): number
   } finally {
     koffi.free(native);
   }
-}
-
-export interface SeccompNotifSizes {
-  notif: number;
-  resp: number;
-  data: number;
-}
-
-/** The kernel's sizes of the notification structs (5.0+), or -errno. */
-export function seccompNotifSizes(): SeccompNotifSizes | number {
-  const out = new Uint8Array(6);
-  const r = check(c_syscall(seccompSyscallNumber(), 'unsigned int', SECCOMP_GET_NOTIF_SIZES, 'unsigned int', 0, 'uint8_t *', out));
-  if (r < 0) return r;
-  const view = new DataView(out.buffer);
-  return { notif: view.getUint16(0, LE), resp: view.getUint16(2, LE), data: view.getUint16(4, LE) };
 }
 
 /** A received notification, decoded. */

@@ -148,6 +148,17 @@ describe('concurrency and interruption', () => {
   });
 });
 
+describe('the command', () => {
+  test('runs with no_new_privs and a seccomp filter, and knows its launcher', async () => {
+    const r = await supervised(['sh', '-c', 'grep -E "^(NoNewPrivs|Seccomp):" /proc/self/status; echo "launcher $NTSYNC_RUN_PID $PPID"']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(r.stdout).toMatch(/^Seccomp:\s+2$/m); // SECCOMP_MODE_FILTER
+    const [, envPid, parent] = /^launcher (\d+) (\d+)$/m.exec(r.stdout)!;
+    expect(envPid).toBe(parent);
+  });
+});
+
 describe('process lifetime', () => {
   test('exits with the command status', async () => {
     expect((await supervised(['sh', '-c', 'exit 7'])).status).toBe(7);
