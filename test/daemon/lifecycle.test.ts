@@ -56,6 +56,8 @@ test('the default log level says nothing per ioctl', async () => {
   try {
     const before = d.logs.split('\n').length;
     await expectServes(d);
+    // the client's control file is released after it exits, asynchronously
+    await d.waitForLog(/unregistered/);
     // registration and unregistration of the client's supervisor: two events, nothing else
     const lines = d.logs.split('\n').slice(before - 1).filter(Boolean);
     expect(lines.map((l) => l.replace(/\d+/g, 'N'))).toEqual([

@@ -348,11 +348,24 @@ static void start_waiter(struct waiter *w)
 	while (!__atomic_load_n(&w->tid, __ATOMIC_ACQUIRE)) sched_yield();
 }
 
+/*
+ * Returns once the daemon has handled every request queued on this device's connection before
+ * this call: the kernel queues a connection's requests in order and the daemon answers them in
+ * order, so an answer to a no-op poll means earlier waits are queued in the daemon (their fds
+ * resolved), not merely sent.
+ */
+static void sync_with_daemon(int dev)
+{
+	CHECK_EQ(wait_objs(dev, NTSYNC_IOC_WAIT_ANY, NULL, 0, 0, 1, 0, 0, NULL), -ETIMEDOUT);
+}
+
 /* Starts the thread and returns once its wait sleeps in the daemon. */
 static void start_blocked_waiter(struct waiter *w)
 {
 	start_waiter(w);
 	wait_until_blocked_or_done(getpid(), w->tid, &w->done);
+	if (w->done) FAIL("the wait returned at once (%d) instead of blocking", w->result);
+	sync_with_daemon(w->dev);
 	if (w->done) FAIL("the wait returned at once (%d) instead of blocking", w->result);
 }
 

@@ -119,6 +119,7 @@ static pid_t fork_waiter(int dev, int obj, __u32 owner)
 		_exit(r == 0 ? 0 : 100 + (-r & 0x7f));
 	}
 	wait_until_blocked(pid, pid);
+	sync_with_daemon(dev);
 	return pid;
 }
 
@@ -211,6 +212,7 @@ TEST(sigkill_of_a_multithreaded_waiter)
 		usleep(1000);
 	}
 	CHECK_EQ(blocked, 4);
+	sync_with_daemon(dev);
 	CHECK_EQ(kill(pid, SIGKILL), 0);
 	int status = reap(pid);
 	CHECK(WIFSIGNALED(status));

@@ -331,6 +331,7 @@ TEST(many_waiters_many_objects)
 		start_waiter(&w[i]);
 	}
 	for (int i = 0; i < N; i++) wait_until_blocked(getpid(), w[i].tid);
+	sync_with_daemon(dev);
 	for (int i = N - 1; i >= 0; i--) {
 		CHECK_EQ(sem_release(sems[i], 1), 0);
 		check_sem(sems[i], 0, 1);
