@@ -335,15 +335,15 @@ function esc(s: string): string {
 
 /** Horizontal bars of the medians on a log scale, one group per case, ratio and target at the right. */
 export function svg(results: BenchResults, tables: EvaluatedRow[][]): string {
-  const W = 980;
+  const W = 1000;
   const labelW = 300;
-  const rightW = 170;
+  const rightW = 190;
   const plotW = W - labelW - rightW - 20;
   const barH = 11;
   const groupGap = 9;
   type Bar = { name: string; value: number; text: string };
   type Group = { label: string; bars: Bar[]; right: string; verdict?: Verdict };
-  const blocks: { title: string; groups: Group[] }[] = [];
+  const blocks: { title: string; groups: Group[]; extra: { text: string; verdict: Verdict }[] }[] = [];
   results.sections.forEach((section, si) => {
     const groups: Group[] = [];
     for (const r of tables[si]) {
@@ -365,7 +365,17 @@ export function svg(results: BenchResults, tables: EvaluatedRow[][]): string {
       if (s && !s.error && typeof s.median_ns === 'number' && s.median_ns > 0)
         groups.push({ label: c.label, bars: [{ name: 'reference', value: s.median_ns, text: fmtNs(s.median_ns) }], right: '' });
     }
-    blocks.push({ title: section.title, groups });
+    // the rows that are not latencies, as lines of text under the bars
+    const extra: { text: string; verdict: Verdict }[] = [];
+    for (const r of tables[si]) {
+      if (r.kind !== 'scaling' && r.kind !== 'memory') continue;
+      const vals = section.impls
+        .filter((i) => i.name !== 'floor' || r.kind === 'scaling')
+        .map((i) => (r.cells[i.name]?.median && r.cells[i.name]?.median !== 'n/a' ? `${i.name} ${r.cells[i.name]?.median}` : ''))
+        .filter(Boolean);
+      if (vals.length) extra.push({ text: `${r.label}: ${vals.join(', ')} (target ${r.target})`, verdict: r.verdict });
+    }
+    blocks.push({ title: section.title, groups, extra });
   });
   const all = blocks.flatMap((b) => b.groups.flatMap((g) => g.bars.map((x) => x.value)));
   if (!all.length) all.push(1000);
@@ -408,6 +418,13 @@ export function svg(results: BenchResults, tables: EvaluatedRow[][]): string {
     axis(top, y);
     parts.push(...body);
     y += 34;
+    for (const e of b.extra) {
+      const color = e.verdict === 'missed' ? '#cf222e' : e.verdict === 'met' ? '#1a7f37' : '#333';
+      const mark = e.verdict === 'missed' ? ' ✗' : e.verdict === 'met' ? ' ✓' : '';
+      parts.push(`<text x="${labelW}" y="${y}" font-size="11" fill="${color}">${esc(e.text + mark)}</text>`);
+      y += 16;
+    }
+    if (b.extra.length) y += 14;
   }
   // legend
   const legend: string[] = [];
