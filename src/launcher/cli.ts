@@ -1,10 +1,10 @@
 // ntsync-run's program: options, connecting to ntsyncd, start-up diagnostics, and the exit
 // status. Kept free of side effects so that an entry point (src/cli/ntsync-run.ts, or a single
 // binary that picks its program by name) decides when it runs.
-import { DaemonBackend } from './daemon-backend';
+import { DaemonBackend, DaemonMissingError, isKernelNtsyncDevice } from './daemon-backend';
 import { EXIT_LAUNCHER_FAILED, LauncherError } from './launcher-error';
 import { parseOptions, USAGE } from './options';
-import { runSupervised } from './run-supervised';
+import { runSupervised, runUnsupervised } from './run-supervised';
 
 function log(line: string): void {
   process.stderr.write(`ntsync-run: ${line}\n`);
@@ -24,7 +24,16 @@ export async function ntsyncRunMain(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    const backend = DaemonBackend.connect(options.mount);
+    let backend: DaemonBackend;
+    try {
+      backend = DaemonBackend.connect(options.mount);
+    } catch (error) {
+      // With the kernel's own driver there is nothing to do: `ntsync-run %command%` in Steam's
+      // launch options keeps working on a kernel that has it.
+      if (!(error instanceof DaemonMissingError) || !isKernelNtsyncDevice(options.device)) throw error;
+      log(`note: ${options.device} is the kernel's own ntsync driver and ntsyncd is not running; running the command as it is.`);
+      return await runUnsupervised(options.command, log);
+    }
     switch (backend.describeDevice(options.device)) {
       case 'missing':
         log(`warning: ${options.device} does not exist; programs that open it will not find ntsync (ntsyncd --device PATH chooses where it serves).`);

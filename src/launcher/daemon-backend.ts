@@ -25,6 +25,23 @@ const MISC_MAJOR = 10; // the kernel's own /dev/ntsync is a misc device
 
 const LE = endianness() === 'LE';
 
+/** No ntsyncd serves the object mount (no `<mount>/control`). */
+export class DaemonMissingError extends LauncherError {}
+
+/**
+ * The kernel's driver is a misc device (major 10). ntsyncd's CUSE device gets a dynamic major
+ * and its FUSE fallback is a regular file, so a misc node at the device path is the driver.
+ */
+function isKernelDriverNode(id: FileIdentity): boolean {
+  return (id.mode & S_IFMT) === S_IFCHR && id.rdevMajor === MISC_MAJOR;
+}
+
+/** Whether `path` is the kernel's own ntsync device. */
+export function isKernelNtsyncDevice(path: string): boolean {
+  const id = newFileIdentity();
+  return statxIdentity(AT_FDCWD, path, 0, id) === 0 && isKernelDriverNode(id);
+}
+
 export class DaemonBackend implements ObjectBackend {
   private readonly createBuf = new Uint8Array(CREATE_ARGS_SIZE);
   private readonly createView = new DataView(this.createBuf.buffer);
@@ -48,6 +65,7 @@ export class DaemonBackend implements ObjectBackend {
   static connect(mountDir: string): DaemonBackend {
     const controlPath = join(mountDir, CONTROL_FILE);
     const fd = sysOpen(controlPath, O_RDONLY | O_CLOEXEC);
+    if (fd === -ENOENT) throw new DaemonMissingError(connectFailure(mountDir, controlPath, ENOENT));
     if (fd < 0) throw new LauncherError(connectFailure(mountDir, controlPath, -fd));
     const mount = newFileIdentity();
     let r = fstatIdentity(fd, mount);
@@ -72,7 +90,7 @@ export class DaemonBackend implements ObjectBackend {
     const r = statxIdentity(AT_FDCWD, path, AT_STATX_DONT_SYNC, id);
     if (r < 0) return 'missing';
     if (this.isOurs(id)) return 'ours';
-    return (id.mode & S_IFMT) === S_IFCHR && id.rdevMajor === MISC_MAJOR ? 'kernel' : 'other';
+    return isKernelDriverNode(id) ? 'kernel' : 'other';
   }
 
   owns(fd: number): boolean {

@@ -59,6 +59,11 @@ export function runSupervised(run: SupervisedRun): Promise<number> {
   });
 }
 
+/** Runs the command with nothing trapped (the kernel has the real driver); same exit rules. */
+export function runUnsupervised(command: readonly string[], log: (line: string) => void): Promise<number> {
+  return runCommand(command, log, () => {});
+}
+
 /**
  * Starts the command, forwards signals to it, reaps adopted orphans, and resolves with its
  * status once this process has no child left; `cleanup` runs just before.

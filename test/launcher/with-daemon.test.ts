@@ -128,12 +128,22 @@ describe('ntsync-run without a daemon', () => {
 
   test('says how to start ntsyncd, and exits 125 without running the command', async () => {
     const marker = join(empty, 'ran');
-    const r = await run(['node', ntsyncRun, '--mount', empty, '--', 'touch', marker]);
+    const r = await run(['node', ntsyncRun, '--mount', empty, '--device', join(empty, 'no-device'), '--', 'touch', marker]);
     expect(r.status).toBe(125);
     expect(r.stderr).toContain(`ntsyncd is not running: there is no ${empty}/control`);
     expect(r.stderr).toContain('systemctl start ntsyncd');
     expect(r.stderr).toContain('sudo ntsyncd');
     expect(() => execFileSync('test', ['-e', marker])).toThrow();
+  });
+
+  (asRoot ? test : test.skip)('with the kernel driver at --device (a misc char node), it just runs the command', async () => {
+    // Only the node's type and major number matter to the launcher, so a node made with mknod
+    // stands in for the kernel's /dev/ntsync.
+    const node = join(empty, 'ntsync');
+    execFileSync('mknod', [node, 'c', '10', '251']);
+    const r = await run(['node', ntsyncRun, '--mount', join(empty, 'no-mount'), '--device', node, '--', 'sh', '-c', 'exit 3']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain(`note: ${node} is the kernel's own ntsync driver and ntsyncd is not running; running the command as it is.`);
   });
 
   test('--help prints the usage; a missing command is a usage error', async () => {
