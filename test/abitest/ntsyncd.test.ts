@@ -14,6 +14,8 @@ const KNOWN_EMULATION_GAPS: Record<string, string> = {
     "object fds are files of ntsyncd's FUSE mount, so /proc/<pid>/fd shows their path, not anon_inode:ntsync",
   '4/objects-share-one-inode':
     'each object is its own FUSE file with its own inode number (the daemon resolves waited-on fds by st_ino)',
+  '1/fionread-is-ENOTTY':
+    'the FUSE device and object files are regular files, for which the VFS answers FIONREAD itself (0) before ntsyncd sees it',
 };
 
 jest.setTimeout(180_000);

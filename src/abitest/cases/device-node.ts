@@ -25,7 +25,9 @@ import { expectEqual, expectErrno, expectReturn, expectSuccess } from '../framew
 import {
   FD_CLOEXEC,
   FIOCLEX,
+  FIOASYNC,
   FIONBIO,
+  FIONREAD,
   FIONCLEX,
   F_GETFD,
   F_GETFL,
@@ -196,7 +198,7 @@ export const deviceNodeCases: AbiCase[] = [
     }
   }, { corners: [26] }),
 
-  s1('vfs-ioctls-are-handled-before-the-driver', 'FIOCLEX, FIONCLEX and FIONBIO work on the device and on objects (the VFS handles them).', (t) => {
+  s1('vfs-ioctls-are-handled-before-the-driver', 'FIOCLEX, FIONCLEX, FIONBIO and FIOASYNC are answered by the VFS on the device and on objects (FIOASYNC on is ENOTTY: no fasync method).', (t) => {
     const dev = t.openDevice();
     for (const [what, fd] of [['the device', dev], ...oneOfEach(t, dev)] as Array<[string, number]>) {
       for (const on of [1, 0]) {
@@ -206,12 +208,26 @@ export const deviceNodeCases: AbiCase[] = [
         const fl = expectSuccess(t.sys.fcntl(fd, F_GETFL, 0), 'F_GETFL');
         expectEqual(fl & O_NONBLOCK, on ? O_NONBLOCK : 0, `O_NONBLOCK of ${what} after FIONBIO ${on}`);
       }
+      const async = t.mem.alloc(4);
+      t.mem.setU32(async, 1);
+      expectErrno(t.nt.ioctl(fd, FIOASYNC, async), ENOTTY, `FIOASYNC 1 on ${what}`);
+      t.mem.setU32(async, 0);
+      expectReturn(t.nt.ioctl(fd, FIOASYNC, async), 0, `FIOASYNC 0 on ${what}`);
       expectReturn(t.nt.ioctl(fd, FIONCLEX, 0), 0, `FIONCLEX on ${what}`);
       expectEqual(expectSuccess(t.sys.fcntl(fd, F_GETFD, 0), 'F_GETFD') & FD_CLOEXEC, 0, `FD_CLOEXEC of ${what} after FIONCLEX`);
       expectReturn(t.nt.ioctl(fd, FIOCLEX, 0), 0, `FIOCLEX on ${what}`);
       expectEqual(expectSuccess(t.sys.fcntl(fd, F_GETFD, 0), 'F_GETFD') & FD_CLOEXEC, FD_CLOEXEC, `FD_CLOEXEC of ${what} after FIOCLEX`);
     }
   }),
+
+  s1('fionread-is-ENOTTY', 'FIONREAD is only a VFS ioctl for regular files: on the device and on objects it reaches the driver, which gives ENOTTY.', (t) => {
+    const dev = t.openDevice();
+    for (const [what, fd] of [['the device', dev], ...oneOfEach(t, dev)] as Array<[string, number]>) {
+      const arg = t.mem.alloc(4);
+      t.mem.setU32(arg, 0xa5a5a5a5);
+      expectErrno(t.nt.ioctl(fd, FIONREAD, arg), ENOTTY, `FIONREAD on ${what}`);
+    }
+  }, { corners: [26] }),
 
   s3('another-size-or-direction-is-another-number', 'Only the exact _IOC numbers are ntsync ioctls: the same nr with another size or direction gives ENOTTY.', (t) => {
     const dev = t.openDevice();

@@ -81,7 +81,9 @@ export const FD_CLOEXEC = 1;
 export const SEEK_SET = 0;
 export const SEEK_CUR = 1;
 /** Generic VFS ioctls that never reach a driver (asm-generic values). */
+export const FIONREAD = 0x541b;
 export const FIONBIO = 0x5421;
+export const FIOASYNC = 0x5452;
 export const FIONCLEX = 0x5450;
 export const FIOCLEX = 0x5451;
 export const POLLIN = 0x001;
