@@ -16,7 +16,8 @@ Options:
   --device PATH   the device the programs open (default ${DEFAULT_DEVICE}); only checked
   -h, --help      show this help
 
-Needs ntsyncd running (\`sudo systemctl start ntsyncd\`) and Linux 5.14 or newer.
+Needs ntsyncd running (\`sudo systemctl start ntsyncd\`) and Linux 5.14 or newer. On a
+kernel with its own ntsync driver and no ntsyncd, COMMAND simply runs as it is.
 `;
 
 export interface Options {
