@@ -1,7 +1,7 @@
 // Shared by the daemon benchmarks: start a compiled ntsyncd on temporary paths, build and run
 // bench/daemon-client.c against it, and summarize the numbers it prints.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
@@ -18,6 +18,8 @@ function repositoryRoot(from: string): string {
 
 export interface Daemon {
   env: NodeJS.ProcessEnv;
+  /** CPU time the daemon's main (JS) thread has used so far, in ns (/proc/<pid>/schedstat). */
+  cpuNs(): number;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startDaemon(args: string[]): Promise<Daemon> {
   }
   return {
     env: { ...process.env, NTSYNC_DEVICE: device, NTSYNC_MOUNT: mount },
+    cpuNs: () => Number(readFileSync(`/proc/${child.pid}/schedstat`, 'latin1').split(' ')[0]),
     async stop() {
       child.kill('SIGTERM');
       await exited;
