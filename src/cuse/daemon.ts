@@ -3,6 +3,7 @@
 import { closeSync, mkdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MNT_DETACH, sysUmount2 } from '../sys/mount';
+import { readMountInfo } from '../sys/proc';
 import { DEVICE_FILE } from '../ioctl/control';
 import type { Log } from './log';
 import { DRAIN_BUDGET, type EventLoop } from './loop/event-loop';
@@ -14,7 +15,7 @@ import { bindMount } from './startup/bind-mount';
 import { cuseDevName, cuseUnavailableReason, finishCuseNode, openCuse } from './startup/cuse-device';
 import { mountObjectFs, type FuseMount } from './startup/fuse-mount';
 import { checkFuseDevice, checkNotKernelDevice, checkRequestTimeout, checkRoot } from './startup/preflight';
-import { detachStaleMounts, prepareDeviceFile, removeDeviceFile, removeStaleDeviceFile, takeLock } from './startup/stale';
+import { detachStaleMounts, FS_TYPE, prepareDeviceFile, removeDeviceFile, removeStaleDeviceFile, takeLock } from './startup/stale';
 import { StartupError } from './startup/startup-error';
 
 export type Transport = 'auto' | 'cuse' | 'fuse';
@@ -92,7 +93,10 @@ export class Daemon {
     this.loop.stop();
     if (this.deviceBound) {
       sysUmount2(this.devicePath, MNT_DETACH);
-      removeDeviceFile(this.devicePath);
+      // Only once nothing of ours covers the path: a stat of our own mount from this thread,
+      // with nobody left to answer, could hang.
+      if (!readMountInfo().some((m) => m.mountPoint === this.devicePath && m.fsType === FS_TYPE)) removeDeviceFile(this.devicePath);
+      else this.log.warn(`${this.devicePath} is still covered by an ntsyncd mount; not removing it`);
     }
     // Closing the CUSE connection unregisters the character device and removes its node.
     this.cuseSession?.close();
