@@ -256,8 +256,11 @@ function boot(qemu: string, args: string[], release: string, resultsDir: string,
       const status = readResult('status');
       const fail = (kind: GuestErrorKind, message: string) => reject(new GuestError(kind, message, consoleText, stdout, stderr));
 
-      if (timedOut === 'queue-timeout' || lockedAt === undefined) {
-        return fail('queue-timeout', `another qemu held ${lock} for longer than ${queueTimeoutMs} ms (flock exit ${code}); qemu said: ${qemuStderr.trim()}`);
+      if (timedOut === 'queue-timeout' || (lockedAt === undefined && code === 1 && !qemuStderr.trim())) {
+        return fail('queue-timeout', `another qemu held ${lock} for longer than ${queueTimeoutMs} ms`);
+      }
+      if (lockedAt === undefined) {
+        return fail('guest-died', `qemu never started (exit ${signal ?? code}; setpriv and flock come with util-linux): ${qemuStderr.trim()}`);
       }
       if (timedOut === 'boot-timeout') {
         return fail('boot-timeout', `the guest did not reach the command within ${bootTimeoutMs} ms (killed)`);
