@@ -21,7 +21,7 @@ import { O_CLOEXEC, O_RDONLY, realSysCalls, type SysCalls } from '../abitest/sys
 import { threadSignals } from '../abitest/sys/signals';
 
 const USAGE = `usage: ntsyncd abi-test [--device PATH] [--json] [--filter PATTERN] [--list] [--case-timeout SECONDS]
-Checks every behaviour of the ntsync ABI (docs/ntsync-abi.md) on a live device, one case each.
+Checks every behaviour of the ntsync ABI (as specified in ntsync-abi.md) on a live device, one case each.
   --device PATH          device to test (default /dev/ntsync). For ntsyncd's device, run this
                          under ntsync-run: ntsync-run -- ntsyncd abi-test --device PATH
   --json                 print one JSON document instead of lines
