@@ -188,7 +188,8 @@ describe('run-in-guest.sh', () => {
       });
       child.on('exit', () => reject(new Error(`run-in-guest.sh ended before the command started:\n${seen}`)));
     });
-    const qemuRunning = () => spawnSync('pgrep', ['-f', marker]).status === 0;
+    // Matches flock and qemu (their arguments hold the marker), not this run-in-guest.sh.
+    const qemuRunning = () => spawnSync('pgrep', ['-f', `qemu-system-x86_64 .*${marker}`]).status === 0;
     expect(qemuRunning()).toBe(true);
     child.kill('SIGKILL');
     const deadline = Date.now() + 10_000;
