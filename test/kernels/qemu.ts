@@ -116,7 +116,8 @@ function qemuArgs(o: { vmlinux: string; initrd: string; cpus: number; memoryMiB:
   for (const s of o.shares) {
     // passthrough: qemu runs as root, so the guest's root owns what it creates, as on the host.
     // multidevs=remap: the host root spans several file systems; keep inode numbers unique.
-    args.push('-virtfs', `local,path=${s.hostPath},mount_tag=${s.tag},security_model=passthrough,multidevs=remap${s.readonly ? ',readonly=on' : ''}`);
+    // qemu's option syntax escapes a comma in a value by doubling it.
+    args.push('-virtfs', `local,path=${s.hostPath.replace(/,/g, ',,')},mount_tag=${s.tag},security_model=passthrough,multidevs=remap${s.readonly ? ',readonly=on' : ''}`);
   }
   return args;
 }
