@@ -14,22 +14,26 @@ export class Daemon {
   private constructor(
     readonly dir: string,
     private readonly child: ChildProcess,
+    device?: string,
   ) {
-    this.device = join(dir, 'ntsync');
+    this.device = device ?? join(dir, 'ntsync');
     this.mount = join(dir, 'objects');
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.log += d));
     child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.log += d));
     this.exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** Starts the bundled ntsyncd and resolves once it says it serves. */
-  static async start(bundle: string, reuseDir?: string): Promise<Daemon> {
+  /**
+   * Starts the bundled ntsyncd and resolves once it says it serves. The device goes in the
+   * temporary directory unless `device` names a path (the kernel selftest needs /dev/ntsync).
+   */
+  static async start(bundle: string, reuseDir?: string, device?: string): Promise<Daemon> {
     const dir = reuseDir ?? mkdtempSync(join(tmpdir(), 'ntsync-run-daemon-'));
     chmodSync(dir, 0o755); // the tests also run programs as an unprivileged user
-    const child = spawn(process.execPath, [bundle, '--device', join(dir, 'ntsync'), '--mount', join(dir, 'objects')], {
+    const child = spawn(process.execPath, [bundle, '--device', device ?? join(dir, 'ntsync'), '--mount', join(dir, 'objects')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const daemon = new Daemon(dir, child);
+    const daemon = new Daemon(dir, child, device);
     const deadline = Date.now() + 15000;
     while (!/^ntsyncd: info: ready: /m.test(daemon.log)) {
       if (child.exitCode !== null || Date.now() > deadline) {
