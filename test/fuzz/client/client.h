@@ -44,8 +44,13 @@ struct runtime {
 	void *buf;           /* ARG_OK storage for main-thread ioctls */
 	void *ro_page;       /* ARG_RO storage for main-thread ioctls */
 	int opno;            /* number of the op running, for the lines it prints */
-	uint32_t skip_ioctl; /* an OP_OTHER_IOCTL number not to issue (0: none) */
+	unsigned skip_known; /* known divergences not to run: bits of 1 << enum known */
 };
+
+/* Divergences of ntsyncd from the kernel that the fuzzer found and that are not fixed yet
+ * (test/fuzz/driver/known-divergences.ts): --skip-known leaves such operations out. */
+enum known { KNOWN_NONE, KNOWN_FIONREAD, KNOWN_WRONG_FD_EFAULT, KNOWN_COUNT };
+extern const char *const KNOWN_NAMES[KNOWN_COUNT];
 
 /* execute.c */
 void run_sequence(struct runtime *rt, const struct sequence *seq, const uint8_t *mask);

@@ -43,7 +43,7 @@ static const uint32_t OTHER_CMDS[] = {
 	_IOWR('N', 0x80, __u32[3]),                  /* 6.10's CREATE_SEM, 12 bytes */
 	_IOW('N', 0x81, __u32),                      /* SEM_RELEASE with the wrong direction */
 	_IOR('N', 0x82, struct ntsync_wait_args),    /* WAIT_ANY with the wrong direction */
-	_IOW('N', 0x87, __u64),                      /* CREATE_EVENT with the wrong size */
+	_IOW('N', 0x87, __u32),                      /* CREATE_EVENT with the wrong size */
 	0x5451 /* FIOCLEX */, 0x5450 /* FIONCLEX */, 0x5421 /* FIONBIO */, 0x541B /* FIONREAD */,
 };
 

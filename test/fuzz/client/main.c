@@ -3,12 +3,12 @@
  * device and prints a normalised trace, so that two devices (the kernel driver, ntsyncd under
  * ntsync-run) can be compared line by line. It knows the uapi and nothing else.
  *
- *   fuzz-client --device PATH [--seed S] [--count N] [--ops N] [--only-ops LIST] [--skip-ioctl CMD]
+ *   fuzz-client --device PATH [--seed S] [--count N] [--ops N] [--only-ops LIST] [--skip-known NAMES]
  *
  * Runs sequences SEED .. SEED+N-1 of N operations each (default 48). LIST selects operations
  * by number ("0-5,9,12"): the shrinker replays a subset of one sequence that way.
- * --skip-ioctl leaves out the generic ioctl CMD (a known divergence, see
- * test/fuzz/driver/known-divergences.ts) without changing anything else in the sequences.
+ * --skip-known leaves out the operations that would hit the named known divergences (see
+ * client.h and test/fuzz/driver/known-divergences.ts); nothing else in the sequences changes.
  *
  * Output: "seq SEED ops=N only=LIST|all", one or more lines per operation each starting with
  * "#<op number>", the final reads ("#final"), "end SEED"; after the last sequence "done N".
@@ -26,7 +26,7 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: fuzz-client --device PATH [--seed S] [--count N] [--ops N] [--only-ops LIST] [--skip-ioctl CMD]\n");
+	fprintf(stderr, "usage: fuzz-client --device PATH [--seed S] [--count N] [--ops N] [--only-ops LIST] [--skip-known NAMES]\n");
 	exit(2);
 }
 
@@ -49,6 +49,24 @@ static int parse_mask(const char *s, uint8_t *mask)
 		else if (*s) return 0;
 	}
 	return 1;
+}
+
+/* "fionread,wrongfd-efault" -> bits of enum known */
+static unsigned parse_known(const char *list)
+{
+	unsigned bits = 0;
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (char *save, *name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		int k;
+		for (k = 1; k < KNOWN_COUNT && strcmp(name, KNOWN_NAMES[k]); k++) {}
+		if (k == KNOWN_COUNT) {
+			fprintf(stderr, "fuzz-client: unknown known divergence %s\n", name);
+			exit(2);
+		}
+		bits |= 1u << k;
+	}
+	return bits;
 }
 
 static int pick_closed_fd(void)
@@ -105,7 +123,7 @@ int main(int argc, char **argv)
 {
 	const char *device = NULL, *only = NULL;
 	uint64_t seed = 1, count = 1;
-	uint32_t skip_ioctl = 0;
+	unsigned skip_known = 0;
 	int nops = 48;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -116,7 +134,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "--count")) count = strtoull(v, NULL, 10);
 		else if (!strcmp(a, "--ops")) nops = atoi(v);
 		else if (!strcmp(a, "--only-ops")) only = v;
-		else if (!strcmp(a, "--skip-ioctl")) skip_ioctl = (uint32_t)strtoul(v, NULL, 0);
+		else if (!strcmp(a, "--skip-known")) skip_known = parse_known(v);
 		else usage();
 		i++;
 	}
@@ -126,7 +144,7 @@ int main(int argc, char **argv)
 
 	struct runtime rt;
 	setup(&rt, device);
-	rt.skip_ioctl = skip_ioctl;
+	rt.skip_known = skip_known;
 	uint64_t n = 0;
 	for (; n < count; n++) run_one(&rt, seed + n, nops, only);
 	printf("done %llu\n", (unsigned long long)n);

@@ -1,0 +1,41 @@
+// Divergences of ntsyncd from the kernel driver that the fuzzer found and that are not fixed
+// yet. The random runs leave their operations out (the client's --skip-known NAME, decided
+// from the operation alone, so both sides skip the same ones), so that the runs keep catching
+// new divergences; each is pinned instead by a regression case, its minimal reproduction,
+// whose traces must become identical once ntsyncd is fixed. Remove an entry (and its name in
+// test/fuzz/client/client.h) when its regression case passes.
+import type { Job } from './jobs';
+
+export interface KnownDivergence {
+  /** The client's name for it (enum known in client.h). */
+  name: string;
+  title: string;
+  /** What the kernel does, what ntsyncd does, and why. */
+  details: string;
+  /** Its minimal reproduction; it diverges until ntsyncd is fixed. */
+  regression: Job;
+}
+
+export const KNOWN_DIVERGENCES: readonly KnownDivergence[] = [
+  {
+    name: 'fionread',
+    title: 'FIONREAD on a device or object fd',
+    details:
+      "The kernel driver's files are a misc character device and an anonymous inode, so the VFS " +
+      'passes FIONREAD to the driver, which answers ENOTTY. ntsyncd\'s device (FUSE transport) and ' +
+      'objects are regular files of a FUSE mount, for which the VFS answers FIONREAD itself: ' +
+      'success and 0 bytes readable. (ntsync-run could trap FIONREAD on those files like it ' +
+      'traps the CREATEs.)',
+    regression: { seed: 38, count: 1, ops: 48, only: '2,8' },
+  },
+  {
+    name: 'wrongfd-efault',
+    title: 'an ioctl with input and a NULL argument on an fd of the other kind (device vs object)',
+    details:
+      'The kernel driver looks at the command first: an object ioctl on the device fd, or a ' +
+      'device ioctl (CREATE, WAIT) on an object fd, is ENOTTY whatever the argument. Through ' +
+      "FUSE, the kernel's FUSE module copies the argument in (its size is encoded in the " +
+      'command) before ntsyncd sees the command, so a NULL argument gives EFAULT there.',
+    regression: { seed: 121, count: 1, ops: 48, only: '32' },
+  },
+];
