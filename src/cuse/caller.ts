@@ -26,6 +26,11 @@ export class ProcessCaller implements Caller {
     return this.memory.read(this.tid, address, length, into) === 0 ? 0 : -EFAULT;
   }
 
+  /** Releases the /proc directories kept open for recent callers. */
+  close(): void {
+    this.fdStat.close();
+  }
+
   resolveFd(fd: number): number {
     if (fd < 0 || this.tid <= 0) return 0;
     const st = this.fdStat;

@@ -103,6 +103,7 @@ export class Daemon {
     if (this.mount) sysUmount2(this.mount.dir, MNT_DETACH);
     this.fuseSession?.close();
     this.server.pending.close();
+    this.server.caller.close();
     if (this.lockFd >= 0) closeSync(this.lockFd);
     this.lockFd = -1;
   }

@@ -1,24 +1,30 @@
-// statx(2) of /proc/<tid>/fd/<n>: which file a caller's fd number names. The path is built
-// byte by byte in a reusable buffer, so resolving the fds of a wait creates no strings.
+// statx(2) of a caller's fd through /proc: which file a caller's fd number names.
+//
+// The fd directory /proc/<tid>/fd of each recent caller is kept open, and the fd is looked
+// up relative to it: that saves the walk of /proc and <tid> on every fd of every wait, and no
+// string is built on the way. A kept directory stays bound to its thread: once the thread is
+// gone, lookups in it fail (they never reach a newer thread that reuses the number), and the
+// directory is then reopened once before the failure counts.
 import { libc, lastErrno } from './libc';
+import { sysClose, sysOpen, O_CLOEXEC, O_RDONLY } from './io';
 
 const c_statx = libc.func('int statx(int dirfd, const void *path, int flags, unsigned int mask, void *buf)');
 
-const AT_FDCWD = -100;
 /**
  * Use the attributes the kernel has cached. Without it, a stat of a file on our own FUSE
  * mount could send GETATTR to the very thread that is waiting for this call: a deadlock.
  */
 export const AT_STATX_DONT_SYNC = 0x4000;
 export const STATX_INO = 0x100;
+const O_DIRECTORY = 0o200000;
 
 const STATX_SIZE = 256;
 const OFF_INO = 32;
 const OFF_DEV_MAJOR = 136;
 const OFF_DEV_MINOR = 140;
 
-const PREFIX = '/proc/';
-const MIDDLE = '/fd/';
+/** Open fd directories kept, most recent callers first out of the door last. */
+const MAX_KEPT_DIRS = 256;
 
 export class ProcFdStat {
   /** After a successful stat(): the file's device and inode number. */
@@ -27,39 +33,65 @@ export class ProcFdStat {
   /** The inode number; exact up to 2^53, far beyond what the daemon's counter reaches. */
   ino = 0;
 
-  private readonly path = new Uint8Array(64);
+  private readonly name = new Uint8Array(16);
   private readonly buf = new Uint8Array(STATX_SIZE);
   private readonly words = new Uint32Array(this.buf.buffer);
+  /** tid → fd of /proc/<tid>/fd, in insertion order (the oldest is evicted first). */
+  private readonly dirs = new Map<number, number>();
 
-  /** Follows /proc/<tid>/fd/<fd> with AT_STATX_DONT_SYNC. Returns 0 or -errno. */
+  /** Follows the caller's fd `fd` (in /proc/<tid>/fd) with AT_STATX_DONT_SYNC. Returns 0 or -errno. */
   stat(tid: number, fd: number): number {
-    let at = putAscii(this.path, 0, PREFIX);
-    at = putDecimal(this.path, at, tid);
-    at = putAscii(this.path, at, MIDDLE);
-    at = putDecimal(this.path, at, fd);
-    this.path[at] = 0;
-    if (c_statx(AT_FDCWD, this.path, AT_STATX_DONT_SYNC, STATX_INO, this.buf) < 0) return -lastErrno();
+    putDecimalZ(this.name, fd);
+    const kept = this.dirs.get(tid);
+    if (kept !== undefined) {
+      if (this.statAt(kept) === 0) return 0;
+      // The thread may be gone and its number reused: look again through a fresh directory.
+      this.forget(tid);
+    }
+    const dir = this.openDir(tid);
+    if (dir < 0) return dir;
+    return this.statAt(dir);
+  }
+
+  /** Closes every kept directory. */
+  close(): void {
+    for (const dir of this.dirs.values()) sysClose(dir);
+    this.dirs.clear();
+  }
+
+  private statAt(dir: number): number {
+    if (c_statx(dir, this.name, AT_STATX_DONT_SYNC, STATX_INO, this.buf) < 0) return -lastErrno();
     const w = this.words;
     this.ino = w[OFF_INO / 4] + w[OFF_INO / 4 + 1] * 0x100000000;
     this.devMajor = w[OFF_DEV_MAJOR / 4];
     this.devMinor = w[OFF_DEV_MINOR / 4];
     return 0;
   }
+
+  private openDir(tid: number): number {
+    const dir = sysOpen(`/proc/${tid}/fd`, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return dir;
+    if (this.dirs.size >= MAX_KEPT_DIRS) this.forget(this.dirs.keys().next().value!);
+    this.dirs.set(tid, dir);
+    return dir;
+  }
+
+  private forget(tid: number): void {
+    const dir = this.dirs.get(tid);
+    if (dir === undefined) return;
+    this.dirs.delete(tid);
+    sysClose(dir);
+  }
 }
 
-function putAscii(into: Uint8Array, at: number, text: string): number {
-  for (let i = 0; i < text.length; i++) into[at++] = text.charCodeAt(i);
-  return at;
-}
-
-/** Writes a non-negative integer in decimal; returns the offset after it. */
-function putDecimal(into: Uint8Array, at: number, value: number): number {
+/** Writes a non-negative integer in decimal followed by a NUL. */
+function putDecimalZ(into: Uint8Array, value: number): void {
   let digits = 1;
-  for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+  for (let v = value; v >= 10; v = (v / 10) | 0) digits++;
   let v = value;
   for (let i = digits - 1; i >= 0; i--) {
-    into[at + i] = 48 + (v % 10);
-    v = Math.floor(v / 10);
+    into[i] = 48 + (v % 10);
+    v = (v / 10) | 0;
   }
-  return at + digits;
+  into[digits] = 0;
 }
