@@ -1,6 +1,7 @@
 // The object filesystem's namespace: the root directory, `device`, `control`, and one file per
-// object named by its decimal id. Inode numbers (= FUSE node ids) come from a counter that is
-// never reset, so an fd's st_ino names one object for the daemon's whole life.
+// object named by its decimal id. An object file's inode number (= its FUSE node id, and the fh
+// of its one open) is the engine's object id, a counter that is never reset, past the static
+// files' numbers: an fd's st_ino names one object for the daemon's whole life.
 import type { ObjectId } from '../core/types';
 import { CONTROL_FILE, DEVICE_FILE } from '../ioctl/control';
 import { FUSE_ROOT_ID, S_IFDIR, S_IFREG } from './wire/layout';
@@ -32,7 +33,8 @@ export class FsNode {
 
 export const DEVICE_INO = 2;
 export const CONTROL_INO = 3;
-const FIRST_OBJECT_INO = 16;
+/** Object id 1 is inode 16; 4..15 stay free for files to come. */
+const OBJECT_INO_BASE = 15;
 
 export class ObjectFs {
   readonly root = new FsNode(FUSE_ROOT_ID, NodeKind.Root, 0, 0);
@@ -40,8 +42,7 @@ export class ObjectFs {
   readonly control = new FsNode(CONTROL_INO, NodeKind.Control, 0, 0);
 
   private readonly nodes = new Map<number, FsNode>();
-  private readonly byObject = new Map<ObjectId, FsNode>();
-  private nextIno = FIRST_OBJECT_INO;
+  private liveCount = 0;
   private readonly attr: Attr = { ino: 0, size: 0, blocks: 0, time: 0, mode: 0, nlink: 1, uid: 0, gid: 0, rdev: 0, blksize: 4096 };
 
   constructor(
@@ -62,13 +63,13 @@ export class ObjectFs {
   }
 
   get objectCount(): number {
-    return this.byObject.size;
+    return this.liveCount;
   }
 
   addObject(objectId: ObjectId, creatorTgid: number): FsNode {
-    const node = new FsNode(this.nextIno++, NodeKind.Object, objectId, creatorTgid);
+    const node = new FsNode(objectId + OBJECT_INO_BASE, NodeKind.Object, objectId, creatorTgid);
     this.nodes.set(node.ino, node);
-    this.byObject.set(objectId, node);
+    this.liveCount++;
     return node;
   }
 
@@ -77,13 +78,14 @@ export class ObjectFs {
     if (matches(name, from, length, DEVICE_FILE)) return this.device;
     if (matches(name, from, length, CONTROL_FILE)) return this.control;
     const id = parseDecimalId(name, from, length);
-    return id > 0 ? this.byObject.get(id) : undefined;
+    return id > 0 ? this.objectByIno(id + OBJECT_INO_BASE) : undefined;
   }
 
   /** The object is gone (its file was released, or it was never opened): its name disappears. */
   objectGone(node: FsNode): void {
+    if (!node.live) return;
     node.live = false;
-    this.byObject.delete(node.objectId);
+    this.liveCount--;
     if (node.lookups === 0) this.nodes.delete(node.ino);
   }
 
@@ -105,11 +107,6 @@ export class ObjectFs {
     // for `ls`. The device is 0666 like the kernel's node; objects belong to their creator.
     a.mode = node.kind === NodeKind.Root ? S_IFDIR | 0o755 : node.kind === NodeKind.Object ? S_IFREG | 0o600 : S_IFREG | 0o666;
     return a;
-  }
-
-  /** Live object files, for the shutdown summary and tests. */
-  liveObjects(): IterableIterator<FsNode> {
-    return this.byObject.values();
   }
 }
 

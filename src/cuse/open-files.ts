@@ -1,13 +1,15 @@
-// Open file handles (the FUSE `fh`): what each open of the device, the control file or an
-// object file stands for, until its RELEASE.
+// Open file handles (the FUSE `fh`) of the device and the control file, until their RELEASE.
+// An object file opens once, so its open needs no record of its own: its fh is its inode
+// number, and these handles count from far above any inode number.
 import type { DeviceId } from '../core/types';
-import type { FsNode } from './object-fs';
 
 export enum OpenKind {
   Device,
   Control,
-  Object,
 }
+
+/** The first fh of a device or control open; every fh below it is an object's inode number. */
+export const FIRST_HANDLE_FH = 2 ** 52;
 
 export class OpenFile {
   /** Control opens: the supervisor that registered through this open, or 0. */
@@ -18,21 +20,19 @@ export class OpenFile {
     readonly kind: OpenKind,
     /** Device opens: the engine's device instance. */
     readonly deviceId: DeviceId,
-    /** Object opens: the object's file. */
-    readonly node: FsNode | null,
   ) {}
 }
 
 export class OpenFiles {
   private readonly files = new Map<number, OpenFile>();
-  private nextFh = 1;
+  private nextFh = FIRST_HANDLE_FH;
 
   get size(): number {
     return this.files.size;
   }
 
-  add(kind: OpenKind, deviceId: DeviceId, node: FsNode | null): OpenFile {
-    const file = new OpenFile(this.nextFh++, kind, deviceId, node);
+  add(kind: OpenKind, deviceId: DeviceId): OpenFile {
+    const file = new OpenFile(this.nextFh++, kind, deviceId);
     this.files.set(file.fh, file);
     return file;
   }

@@ -12,7 +12,7 @@ import { clockNow } from '../sys/clock';
 import { ProcessCaller } from './caller';
 import type { Log } from './log';
 import { NodeKind, ObjectFs, type FsNode } from './object-fs';
-import { OpenFiles, OpenKind, type OpenFile } from './open-files';
+import { FIRST_HANDLE_FH, OpenFiles, OpenKind, type OpenFile } from './open-files';
 import { PendingWait, PendingWaits } from './pending-waits';
 import { MAX_IOCTL_DATA, MAX_WRITE, Session } from './session';
 import { Supervisors } from './supervisors';
@@ -301,7 +301,7 @@ export class NtsyncServer {
       case NodeKind.Device:
         return this.openDevice(s);
       case NodeKind.Control:
-        return this.replyOpen(s, this.files.add(OpenKind.Control, 0, null));
+        return this.replyOpen(s, this.files.add(OpenKind.Control, 0).fh);
       case NodeKind.Object:
         return this.openObject(s, node);
     }
@@ -322,9 +322,9 @@ export class NtsyncServer {
       return this.replyError(s, EPERM);
     }
     const device = this.engine.openDevice();
-    const file = this.files.add(OpenKind.Device, device, null);
+    const file = this.files.add(OpenKind.Device, device);
     if (this.log.debugEnabled) this.log.debug(`device instance ${device} opened by ${describeProcess(tid)}`);
-    this.replyOpen(s, file);
+    this.replyOpen(s, file.fh);
   }
 
   /** An object file opens once, by the supervisor that created the object (it injects the fd). */
@@ -333,11 +333,17 @@ export class NtsyncServer {
     if (node.opened || this.supervisors.tgidOf(this.header.pid) !== node.creatorTgid) return this.replyError(s, EACCES);
     node.opened = true;
     this.unopened.get(node.creatorTgid)?.delete(node);
-    this.replyOpen(s, this.files.add(OpenKind.Object, 0, node));
+    this.replyOpen(s, node.ino);
   }
 
-  private replyOpen(s: Session, file: OpenFile): void {
-    this.send(s, encodeOpen(s.replyBuf, this.header.unique, file.fh, OPEN_FLAGS));
+  private replyOpen(s: Session, fh: number): void {
+    this.send(s, encodeOpen(s.replyBuf, this.header.unique, fh, OPEN_FLAGS));
+  }
+
+  /** The object behind an fh below FIRST_HANDLE_FH: its open file, while it is open. */
+  private objectOpenedAs(fh: number): FsNode | undefined {
+    const node = this.fs.objectByIno(fh);
+    return node && node.opened ? node : undefined;
   }
 
   private readonly flush = (s: Session): void => {
@@ -346,20 +352,19 @@ export class NtsyncServer {
 
   private readonly release = (s: Session): void => {
     const fh = decodeLeadingFh(s.readBuf, this.header, RELEASE_IN.size);
-    const file = fh >= 0 ? this.files.take(fh) : undefined;
     this.send(s, encodeEmpty(s.replyBuf, this.header.unique));
-    if (!file) return;
-    switch (file.kind) {
-      case OpenKind.Device:
+    if (fh < 0) return;
+    if (fh < FIRST_HANDLE_FH) {
+      const node = this.objectOpenedAs(fh);
+      if (node) this.closeObjectFile(node);
+    } else {
+      const file = this.files.take(fh);
+      if (file?.kind === OpenKind.Device) {
         this.engine.closeDevice(file.deviceId);
         if (this.log.debugEnabled) this.log.debug(`device instance ${file.deviceId} released`);
-        break;
-      case OpenKind.Object:
-        this.closeObjectFile(file.node!);
-        break;
-      case OpenKind.Control:
-        if (file.supervisorTgid !== 0) this.unregisterSupervisor(file.supervisorTgid);
-        break;
+      } else if (file?.kind === OpenKind.Control && file.supervisorTgid !== 0) {
+        this.unregisterSupervisor(file.supervisorTgid);
+      }
     }
     this.answerWoken();
   };
@@ -384,25 +389,21 @@ export class NtsyncServer {
     const hd = this.header;
     const io = this.ioctlIn;
     if (!decodeIoctlIn(s.readBuf, hd, io)) return this.replyError(s, EINVAL);
-    const file = this.files.get(io.fh);
     // Every ioctl we know carries at most MAX_IOCTL_DATA bytes each way; a larger size field
     // means a command that is not ours.
-    if (!file || io.inSize > MAX_IOCTL_DATA || io.outSize > MAX_IOCTL_DATA) return this.replyIoctl(s, -ENOTTY, 0);
+    if (io.inSize > MAX_IOCTL_DATA || io.outSize > MAX_IOCTL_DATA) return this.replyIoctl(s, -ENOTTY, 0);
     // The kernel only sends bytes the direction bits ask for; clear the rest of the window so
     // no decoder can see a previous request's bytes.
     if (io.inSize < MAX_IOCTL_DATA) s.ioctlInput.fill(0, io.inSize);
-    switch (file.kind) {
-      case OpenKind.Object: {
-        const r = this.dispatcher.objectIoctl(file.node!.objectId, io.cmd, s.ioctlInput, s.ioctlOutput);
-        this.replyIoctl(s, r, this.dispatcher.outLength);
-        break;
-      }
-      case OpenKind.Device:
-        this.deviceIoctl(s, file);
-        break;
-      case OpenKind.Control:
-        this.controlIoctl(s, file);
-        break;
+    if (io.fh < FIRST_HANDLE_FH) {
+      const node = this.objectOpenedAs(io.fh);
+      if (!node) return this.replyIoctl(s, -ENOTTY, 0);
+      this.replyIoctl(s, this.dispatcher.objectIoctl(node.objectId, io.cmd, s.ioctlInput, s.ioctlOutput), this.dispatcher.outLength);
+    } else {
+      const file = this.files.get(io.fh);
+      if (!file) return this.replyIoctl(s, -ENOTTY, 0);
+      if (file.kind === OpenKind.Device) this.deviceIoctl(s, file);
+      else this.controlIoctl(s, file);
     }
     this.answerWoken();
   };
