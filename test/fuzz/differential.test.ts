@@ -43,6 +43,8 @@ const RUN_TIMEOUT = 45 * 60_000;
       const known = KNOWN_DIVERGENCES[i]!;
       const e = result.extra[i]!;
       expect(e.sequences).toBe(1);
+      // Still the case it was chosen for (the generator has not changed under it).
+      expect(e.kernelTrace!.join('\n')).toMatch(known.kernelLine);
       expect(e.divergences.map((d) => `${known.title}: ${known.details}\n  kernel : ${d.kernel}\n  ntsyncd: ${d.ntsyncd}`)).toEqual([]);
     });
   });

@@ -23,6 +23,8 @@ struct gen {
 	uint8_t kind[MAX_OBJ_SLOTS];
 	uint8_t inst[MAX_OBJ_SLOTS]; /* the device instance a slot's object belongs to */
 	uint8_t live[MAX_OBJ_SLOTS];
+	uint8_t hot[MAX_OBJ_SLOTS]; /* a blocking waiter waits on it */
+	uint32_t holder[MAX_OBJ_SLOTS]; /* a mutex's owner at creation */
 	uint8_t dev_open[MAX_DEV_SLOTS];
 	uint8_t dev_inst[MAX_DEV_SLOTS]; /* the instance a device slot holds now */
 	uint8_t ninst;
@@ -49,7 +51,11 @@ static const uint32_t OTHER_CMDS[] = {
 
 static uint32_t owner(struct gen *g)
 {
-	return prng_chance(&g->r, 4) ? 0 : PRNG_PICK(&g->r, OWNERS);
+	if (prng_chance(&g->r, 4)) return 0;
+	/* Blocking waiters and their signallers share two owners mostly, so that mutex hand-overs
+	 * meet waiters of the same and of another owner in one queue. */
+	if (g->phase2 && prng_chance(&g->r, 70)) return 1 + prng_below(&g->r, 2);
+	return PRNG_PICK(&g->r, OWNERS);
 }
 
 static struct ref mkref(uint8_t type, uint8_t idx)
@@ -72,6 +78,22 @@ static struct ref pick_slot(struct gen *g, int kind, int inst)
 	}
 	if (n == 0) return mkref(REF_CLOSED, 0);
 	return mkref(REF_OBJ, (uint8_t)cand[prng_below(&g->r, n)]);
+}
+
+/* Sets refs[i] to a live slot of instance `inst` that a waiter already waits on (not one of
+ * refs[0..i-1] for a WAIT_ALL); false if there is none. */
+static int usable_hot(struct gen *g, struct wait_spec *w, int i, int inst, int all)
+{
+	int cand[MAX_OBJ_SLOTS], n = 0;
+	for (int s = 0; s < g->nslots; s++) {
+		if (!g->hot[s] || !g->live[s] || g->inst[s] != inst) continue;
+		int dup = 0;
+		for (int j = 0; all && j < i; j++) dup |= w->refs[j].type == REF_OBJ && w->refs[j].idx == s;
+		if (!dup) cand[n++] = s;
+	}
+	if (n == 0) return 0;
+	w->refs[i] = mkref(REF_OBJ, (uint8_t)cand[prng_below(&g->r, n)]);
+	return 1;
 }
 
 /* Any slot ever used, live or not (a closed slot reads as a closed fd). */
@@ -99,6 +121,13 @@ static struct ref bad_ref(struct gen *g, int dev)
 static struct ref object_target(struct gen *g, int kind)
 {
 	uint32_t p = prng_below(&g->r, 100);
+	if (g->phase2 && p < 60) {
+		/* Signal what the waiters wait on, or little would ever wake them. */
+		int cand[MAX_OBJ_SLOTS], n = 0;
+		for (int s = 0; s < g->nslots; s++)
+			if (g->hot[s] && g->live[s] && g->kind[s] == kind) cand[n++] = s;
+		if (n > 0) return mkref(REF_OBJ, (uint8_t)cand[prng_below(&g->r, n)]);
+	}
 	if (p < 84) return pick_slot(g, kind, -1);
 	if (p < 92) return any_slot(g);
 	switch (prng_below(&g->r, 4)) {
@@ -156,6 +185,7 @@ static void gen_create(struct gen *g, struct op *op, int kind)
 	}
 	g->kind[g->nslots] = (uint8_t)kind;
 	g->inst[g->nslots] = g->dev_inst[dev];
+	g->holder[g->nslots] = kind == K_MUTEX ? op->a : 0;
 	/* A guess, only to aim later operations at objects that probably exist. */
 	g->live[g->nslots] = op->target.type == REF_DEV && g->dev_open[dev] && op->arg != ARG_NULL &&
 		(kind == K_SEM ? op->a <= op->b : kind == K_MUTEX ? !op->a == !op->b : 1);
@@ -201,6 +231,8 @@ static void gen_wait(struct gen *g, struct op *op, int all, int blocking)
 			w->refs[i] = w->refs[prng_below(&g->r, i)]; /* a duplicate */
 		} else if (q >= 100 - bad_pct && w->count != 64) {
 			w->refs[i] = bad_ref(g, dev);
+		} else if (blocking && prng_chance(&g->r, 50) && usable_hot(g, w, i, inst, all)) {
+			/* Piled onto an object others already wait on: queue order matters. */
 		} else if (all && ncand > 0) {
 			int k = (int)prng_below(&g->r, ncand); /* without replacement while it lasts */
 			w->refs[i] = mkref(REF_OBJ, (uint8_t)cand[k]);
@@ -215,6 +247,10 @@ static void gen_wait(struct gen *g, struct op *op, int all, int blocking)
 	else if (p < 92) w->alert = pick_slot(g, -1, inst);
 	else if (p < 100 - bad_pct / 2 && w->nrefs > 0) w->alert = w->refs[prng_below(&g->r, w->nrefs)];
 	else w->alert = bad_ref(g, dev);
+	/* An alert among a WAIT_ALL's objects is EINVAL: keep that, but rare. */
+	if (all && w->alert.type == REF_OBJ && prng_chance(&g->r, 85))
+		for (int i = 0; i < w->nrefs; i++)
+			if (w->refs[i].type == REF_OBJ && w->refs[i].idx == w->alert.idx) w->alert = mkref(REF_NONE, 0);
 
 	w->owner = owner(g);
 	p = prng_below(&g->r, 100);
@@ -229,11 +265,24 @@ static void gen_wait(struct gen *g, struct op *op, int all, int blocking)
 	}
 }
 
+static int have_kind(const struct gen *g, int kind)
+{
+	for (int s = 0; s < g->nslots; s++)
+		if (g->live[s] && g->kind[s] == kind) return 1;
+	return 0;
+}
+
 /* One operation of the single-threaded mix (phase 1, and the signalling ops of phase 2). */
 static void gen_plain(struct gen *g, struct op *op)
 {
 	for (;;) {
 		uint32_t p = prng_below(&g->r, 100);
+		/* An object operation with no object of its kind around mostly tests EINVAL: usually
+		 * pick another operation. */
+		if (p >= 39 && p < 87) {
+			int kind = p < 49 ? K_SEM : p < 61 ? K_MUTEX : p < 75 ? K_EVENT : p < 79 ? K_SEM : p < 83 ? K_MUTEX : K_EVENT;
+			if (!have_kind(g, kind) && prng_chance(&g->r, 80)) continue;
+		}
 		int room = g->nslots < MAX_OBJ_SLOTS;
 		int nlive = 0;
 		for (int s = 0; s < g->nslots; s++) nlive += g->live[s];
@@ -247,8 +296,14 @@ static void gen_plain(struct gen *g, struct op *op)
 		else if (p < 31) gen_wait(g, op, 0, 0);
 		else if (p < 39) gen_wait(g, op, 1, 0);
 		else if (p < 49) { op->kind = OP_SEM_RELEASE; op->target = object_target(g, K_SEM); op->a = PRNG_PICK(&g->r, AMOUNTS); op->arg = arg_mode(g); }
-		else if (p < 57) { op->kind = OP_MUTEX_UNLOCK; op->target = object_target(g, K_MUTEX); op->a = owner(g); op->arg = arg_mode(g); }
-		else if (p < 61) { op->kind = OP_MUTEX_KILL; op->target = object_target(g, K_MUTEX); op->a = owner(g); op->arg = arg_mode(g); }
+		else if (p < 61) {
+			op->kind = p < 57 ? OP_MUTEX_UNLOCK : OP_MUTEX_KILL;
+			op->target = object_target(g, K_MUTEX);
+			op->a = owner(g);
+			/* Often its holder, or the mutex would seldom change hands. */
+			if (op->target.type == REF_OBJ && g->holder[op->target.idx] && prng_chance(&g->r, 40)) op->a = g->holder[op->target.idx];
+			op->arg = arg_mode(g);
+		}
 		else if (p < 66) { op->kind = OP_EVENT_SET; op->target = object_target(g, K_EVENT); op->arg = arg_mode(g); }
 		else if (p < 70) { op->kind = OP_EVENT_RESET; op->target = object_target(g, K_EVENT); op->arg = arg_mode(g); }
 		else if (p < 75) { op->kind = OP_EVENT_PULSE; op->target = object_target(g, K_EVENT); op->arg = arg_mode(g); }
@@ -278,7 +333,8 @@ static void gen_plain(struct gen *g, struct op *op)
 			g->nslots++;
 		}
 		else {
-			/* Closing is rarer than reopening, so devices are mostly there. */
+			/* Rare: a reopened device makes every object of the old instance foreign to it. */
+			if (prng_chance(&g->r, g->phase2 ? 85 : 60)) continue;
 			int d = (int)prng_below(&g->r, MAX_DEV_SLOTS);
 			op->kind = g->dev_open[d] && p < 97 ? OP_CLOSE_DEV : OP_OPEN_DEV;
 			op->target = mkref(REF_DEV, (uint8_t)d);
@@ -296,6 +352,9 @@ static void gen_phase2(struct gen *g, struct op *op)
 		gen_wait(g, op, prng_chance(&g->r, 35), 1);
 		op->kind = OP_SPAWN;
 		op->waiter = (uint8_t)g->nwaiters++;
+		for (int i = 0; i < op->wait.nrefs; i++)
+			if (op->wait.refs[i].type == REF_OBJ) g->hot[op->wait.refs[i].idx] = 1;
+		if (op->wait.alert.type == REF_OBJ) g->hot[op->wait.alert.idx] = 1;
 	} else if (p < 32 && g->nwaiters > 0) {
 		op->kind = prng_chance(&g->r, 65) ? OP_INTERRUPT : OP_RESTART;
 		op->waiter = (uint8_t)prng_below(&g->r, g->nwaiters);
@@ -307,6 +366,36 @@ static void gen_phase2(struct gen *g, struct op *op)
 	} else {
 		gen_plain(g, op);
 	}
+}
+
+/*
+ * Phase 2 often opens with an object made to be fought over: a mutex held by owner 3 while
+ * the waiters are mostly owners 1 and 2 (a hand-over can then skip a waiter of the other
+ * owner and still grant a later one of the same owner), an empty semaphore or an unsignaled
+ * auto-reset event. Spawned waits pile onto it.
+ */
+static void contended_object(struct gen *g, struct op *op)
+{
+	int kind = (int)prng_below(&g->r, 3);
+	gen_create(g, op, kind);
+	op->arg = ARG_OK;
+	/* On the open device with the most objects, which the waits will mostly use. */
+	int have[MAX_DEV_SLOTS] = { 0 }, d = 0;
+	for (int s = 0; s < g->nslots; s++)
+		for (int e = 0; e < MAX_DEV_SLOTS; e++) have[e] += g->live[s] && g->inst[s] == g->dev_inst[e];
+	for (int e = 1; e < MAX_DEV_SLOTS; e++)
+		if (g->dev_open[e] && (!g->dev_open[d] || have[e] > have[d])) d = e;
+	op->target = mkref(REF_DEV, (uint8_t)d);
+	switch (kind) {
+	case K_SEM: op->a = 0; op->b = 1 + prng_below(&g->r, 3); break;
+	case K_MUTEX: op->a = 3; op->b = 1 + prng_below(&g->r, 2); break;
+	default: op->a = 0; op->b = 0;
+	}
+	int s = op->dst;
+	g->inst[s] = g->dev_inst[d];
+	g->holder[s] = kind == K_MUTEX ? op->a : 0;
+	g->live[s] = g->dev_open[d];
+	g->hot[s] = 1;
 }
 
 void generate(struct sequence *seq, uint64_t seed, int nops)
@@ -327,6 +416,10 @@ void generate(struct sequence *seq, uint64_t seed, int nops)
 	seq->phase2_start = p < 33 ? nops : p < 40 ? nops / 5 : nops / 2;
 	for (int i = 0; i < nops; i++) {
 		g.phase2 = i >= seq->phase2_start;
+		if (i == seq->phase2_start && g.nslots < MAX_OBJ_SLOTS && prng_chance(&g.r, 50)) {
+			contended_object(&g, &seq->ops[i]);
+			continue;
+		}
 		if (g.phase2) gen_phase2(&g, &seq->ops[i]);
 		else gen_plain(&g, &seq->ops[i]);
 	}

@@ -41,6 +41,8 @@ export interface JobResult {
   sequences: number;
   ops: number;
   divergences: Divergence[];
+  /** The kernel's trace of the job (kept for the extra jobs only). */
+  kernelTrace?: string[];
 }
 
 export interface FuzzResult {
@@ -137,6 +139,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
     const both = await runBoth(client, side, jobs, options.cpus);
     const results = jobs.map((job, i) => jobResult(job, both.perJob[i]!));
     const [rangeResult, ...extra] = results as [JobResult, ...JobResult[]];
+    extra.forEach((e, i) => (e.kernelTrace = both.perJob[i + 1]!.kernel.flatMap((s) => s.lines)));
 
     const reproductions: Reproduction[] = [];
     for (const d of rangeResult.divergences.slice(0, options.shrink ?? 1)) {
