@@ -9,7 +9,7 @@ import { devMajor, devMinor } from '../../src/cuse/startup/dev-numbers';
 import { StartupError } from '../../src/cuse/startup/startup-error';
 import { detachStaleMounts, prepareDeviceFile, takeLock } from '../../src/cuse/startup/stale';
 import { silentLog } from '../../src/cuse/log';
-import { miscMinor, parseMountInfo, parseStatusIds, type MountEntry } from '../../src/sys/proc';
+import { miscMinor, parseMountInfo, parseStatusIds, readProcessIds, type MountEntry } from '../../src/sys/proc';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'ntsyncd-startup-'))));
@@ -85,8 +85,16 @@ test('mountinfo lines, with escapes', () => {
 });
 
 test('Tgid and PPid from /proc/<pid>/status', () => {
-  expect(parseStatusIds('Name:\tx\nTgid:\t120\nNgid:\t0\nPid:\t121\nPPid:\t7\n')).toEqual({ tgid: 120, ppid: 7 });
-  expect(parseStatusIds('Name:\tx\n')).toBeNull();
+  const bytes = (s: string) => Buffer.from(s, 'latin1');
+  const text = 'Name:\tx\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t120\nNgid:\t0\nPid:\t121\nPPid:\t7\n';
+  expect(parseStatusIds(bytes(text), text.length)).toEqual({ tgid: 120, ppid: 7 });
+  expect(parseStatusIds(bytes(text), text.indexOf('PPid') + 6)).toBeNull(); // cut before the value
+  expect(parseStatusIds(bytes('Name:\tx\n'), 8)).toBeNull();
+  // a process name cannot fake a field: the kernel escapes newlines in it
+  const tricky = 'Name:\tTgid:\t1\nUmask:\t0022\nTgid:\t55\nPPid:\t9\n';
+  expect(parseStatusIds(bytes(tricky), tricky.length)).toEqual({ tgid: 55, ppid: 9 });
+  expect(readProcessIds(process.pid)).toEqual({ tgid: process.pid, ppid: process.ppid });
+  expect(readProcessIds(0x3fffffff)).toBeNull();
 });
 
 test('a mount at the device path that belongs to a live daemon of another mount stops the start', () => {
