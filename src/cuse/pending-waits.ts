@@ -76,7 +76,7 @@ export class PendingWaits {
     this.recycle(rec);
   }
 
-  /** Call when the clock's timer fired: acknowledges it; then take expired waits with popExpired. */
+  /** After a clock's timer fired and its expired waits were answered: consumes the expiry. */
   timerFired(clock: 0 | 1): void {
     this.timers[clock].acknowledge();
     this.armedAt[clock] = NO_TIMER;

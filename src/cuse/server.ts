@@ -186,12 +186,14 @@ export class NtsyncServer {
   /** The clock's deadline timer fired (0 = MONOTONIC, 1 = REALTIME): time out expired waits. */
   onTimer(clock: 0 | 1): void {
     const pending = this.pending;
-    pending.timerFired(clock);
     const now = this.now(clock === 1);
+    // Answer first: every microsecond spent here after a wake-up is late, and the timer's
+    // bookkeeping (a read and maybe a settime) can wait until the callers are on their way.
     for (let rec = pending.firstExpired(clock, now); rec; rec = pending.firstExpired(clock, now)) {
       if (this.engine.cancel(rec.wait!, -ETIMEDOUT)) this.answerWait(rec);
       else this.answerWoken();
     }
+    pending.timerFired(clock);
     pending.rearm(clock);
   }
 
