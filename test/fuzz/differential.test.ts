@@ -11,8 +11,8 @@ import { FuzzResult, runFuzz } from './driver/fuzz';
 import { KNOWN_DIVERGENCES } from './driver/known-divergences';
 
 const asRoot = process.getuid?.() === 0;
-// About 23 ms a sequence in the guest and 10 ms on the host, both at once: ~50 s plus the boot.
-const CI_COUNT = Number(process.env.NTSYNCD_FUZZ_COUNT ?? 2000);
+// About 17 ms a sequence in the guest and 5 ms on the host, both at once: ~55 s plus the boot.
+const CI_COUNT = Number(process.env.NTSYNCD_FUZZ_COUNT ?? 3000);
 // Other tests' guests may hold the machine-wide qemu lock first; a divergence adds shrink boots.
 const RUN_TIMEOUT = 45 * 60_000;
 

@@ -243,6 +243,11 @@ static void op_device(struct runtime *rt, const struct op *op)
 	else print_result(-1, errno);
 }
 
+/*
+ * A wait with a deadline a few ms away that really sleeps and expires. Reliable because the
+ * main thread is the only one that changes anything: while it sleeps here no other operation
+ * can run, so the wait either succeeds at once or times out, on any machine at any speed.
+ */
 static void op_timed_wait(struct runtime *rt, const struct op *op)
 {
 	static int objs[MAX_REFS];

@@ -14,8 +14,9 @@
  * inside the signalling call, before that call returns, so which waiters ended after which
  * operation is itself part of the trace.
  *
- * Nothing here ever relies on a timer: waits far in the future never expire during a sequence,
- * and those still waiting at the end get a signal (EINTR).
+ * No waiter relies on a timer: its deadline is infinite or far in the future, and those still
+ * waiting at the end of a sequence get a signal (EINTR). (Expiring deadlines are tested from
+ * the main thread, see op_timed_wait.)
  */
 #include <errno.h>
 #include <signal.h>
