@@ -7,8 +7,11 @@
  *                                         (the ioctl's return minus its deadline)
  *   daemon-client roundtrip N             duration of each of N SEM_READ ioctls, then of N
  *                                         WAIT_ANY polls on one semaphore
+ *   daemon-client floor N                 the machine's floor for `deadlines`, without ntsyncd:
+ *                                         a second process sleeps on an absolute timerfd and
+ *                                         answers through a pipe (the same two wake-ups)
  *
- * Environment: NTSYNC_DEVICE, NTSYNC_MOUNT.
+ * Environment: NTSYNC_DEVICE, NTSYNC_MOUNT (not for `floor`).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +49,36 @@ static __u64 now(clockid_t clock)
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+static int floor_relay(long n)
+{
+	int req[2], rep[2];
+	if (pipe(req) < 0 || pipe(rep) < 0) die("pipe");
+	pid_t pid = fork();
+	if (pid < 0) die("fork");
+	if (pid == 0) {
+		close(req[1]);
+		int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+		__u64 deadline, expirations;
+		while (read(req[0], &deadline, 8) == 8) {
+			struct itimerspec its = { .it_value = { deadline / 1000000000, deadline % 1000000000 } };
+			timerfd_settime(tfd, TFD_TIMER_ABSTIME, &its, NULL);
+			if (read(tfd, &expirations, 8) != 8) die("timerfd");
+			if (write(rep[1], &deadline, 8) != 8) die("pipe");
+		}
+		_exit(0);
+	}
+	close(req[0]);
+	srand(12345);
+	for (long i = 0; i < n; i++) {
+		__u64 deadline = now(CLOCK_MONOTONIC) + 500000 + (__u64)(rand() % 4500) * 1000, back;
+		if (write(req[1], &deadline, 8) != 8 || read(rep[0], &back, 8) != 8) die("relay");
+		printf("%lld\n", (long long)(now(CLOCK_MONOTONIC) - deadline));
+	}
+	close(req[1]);
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -51,6 +86,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	long n = atol(argv[2]);
+	if (!strcmp(argv[1], "floor")) return floor_relay(n);
 	const char *dev_path = getenv("NTSYNC_DEVICE"), *mnt = getenv("NTSYNC_MOUNT");
 	if (!dev_path || !mnt) {
 		fprintf(stderr, "daemon-client: NTSYNC_DEVICE and NTSYNC_MOUNT must be set\n");

@@ -187,11 +187,21 @@ export class NtsyncServer {
   onTimer(clock: 0 | 1): void {
     const pending = this.pending;
     const now = this.now(clock === 1);
-    // Answer first: every microsecond spent here after a wake-up is late, and the timer's
-    // bookkeeping (a read and maybe a settime) can wait until the callers are on their way.
+    // Every microsecond spent here after a wake-up is late, so the callers are answered first
+    // and the engine and the timer are brought up to date afterwards. A wait still in the
+    // deadline heap has not completed (answered waits leave it at once), so its answer can
+    // only be ETIMEDOUT, with no out-data.
     for (let rec = pending.firstExpired(clock, now); rec; rec = pending.firstExpired(clock, now)) {
-      if (this.engine.cancel(rec.wait!, -ETIMEDOUT)) this.answerWait(rec);
-      else this.answerWoken();
+      const wait = rec.wait!;
+      if (wait.done) {
+        this.answerWoken();
+        continue;
+      }
+      const s = rec.session!;
+      if (!s.closed) this.send(s, encodeIoctl(s.replyBuf, rec.unique, -ETIMEDOUT, 0));
+      this.engine.cancel(wait, -ETIMEDOUT);
+      this.dispatcher.completeWait(wait, s.ioctlOutput);
+      pending.remove(rec);
     }
     pending.timerFired(clock);
     pending.rearm(clock);
