@@ -3,7 +3,7 @@
 // ntsync-run bundled with esbuild. Outputs are written under a temporary name and renamed,
 // so that runs in parallel (a jest worker and a manual run) never see half a file.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../kernels/kernel-cache';
 
@@ -24,10 +24,14 @@ export function buildClient(): string {
   return out;
 }
 
-/** Bundles a TypeScript entry point of the project (koffi stays a native require). */
+/**
+ * Bundles a TypeScript entry point of the project (koffi stays a native require). Always
+ * rebuilt (the sources change under us); a node already running the old file keeps it.
+ */
 export function bundleEntry(entry: string, name: string): string {
   mkdirSync(FUZZ_BUILD_DIR, { recursive: true });
-  const out = join(FUZZ_BUILD_DIR, `${name}.${process.pid}.js`);
+  const out = join(FUZZ_BUILD_DIR, `${name}.js`);
+  const tmp = `${out}.${process.pid}.tmp`;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
   esbuild.buildSync({
@@ -37,9 +41,9 @@ export function bundleEntry(entry: string, name: string): string {
     target: 'node20',
     format: 'cjs',
     external: ['koffi'],
-    outfile: out,
+    outfile: tmp,
     logLevel: 'error',
   });
-  process.on('exit', () => rmSync(out, { force: true }));
+  renameSync(tmp, out);
   return out;
 }
