@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // ntsyncd: serves /dev/ntsync from userspace for kernels without the ntsync driver.
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { Daemon, type LoopKind, type Transport } from '../cuse/daemon';
 import { StartupError } from '../cuse/startup/startup-error';
 import { DEFAULT_DEVICE, DEFAULT_MOUNT } from '../ioctl/control';
@@ -35,6 +36,11 @@ function fail(message: string): never {
 }
 
 async function main(): Promise<void> {
+  // Keep V8's young generation at its initial size. The daemon allocates little per request,
+  // all of it short-lived, so a nursery that grows with bursts of CREATEs only adds resident
+  // memory (about 35 MB at 100,000 objects) and buys nothing; this flag is read at every
+  // scavenge, so setting it now takes effect.
+  setFlagsFromString('--semi-space-growth-factor=1');
   let values;
   try {
     ({ values } = parseArgs({
