@@ -16,6 +16,7 @@ import { FIRST_HANDLE_FH, OpenFiles, OpenKind, type OpenFile } from './open-file
 import { PendingWait, PendingWaits } from './pending-waits';
 import { MAX_IOCTL_DATA, MAX_WRITE, Session } from './session';
 import { Supervisors } from './supervisors';
+import { errnoText } from '../sys/errno-text';
 import * as Op from './wire/opcodes';
 import {
   FOPEN_DIRECT_IO,
@@ -564,7 +565,7 @@ export class NtsyncServer {
   private send(s: Session, length: number): number {
     const r = s.send(length);
     // ENOENT: the request was interrupted and withdrawn meanwhile; nobody waits for the answer.
-    if (r < 0 && r !== -ENOENT) this.log.error(`the kernel refused a reply (errno ${-r}); this is a bug in ntsyncd`);
+    if (r < 0 && r !== -ENOENT) this.log.error(`the kernel refused a reply: ${errnoText(-r)}; this is a bug in ntsyncd, please report it`);
     return r;
   }
 }

@@ -11,7 +11,9 @@ const koffi = require(koffiPath);
 const mount = koffi.load('libc.so.6').func('int mount(const char *, const char *, const char *, unsigned long, const char *)');
 const MS_BIND = 0x1000;
 if (mount(source, target, null, MS_BIND, null) < 0) {
-  process.stderr.write('errno ' + koffi.errno());
+  const errno = koffi.errno();
+  const name = Object.keys(require('os').constants.errno).find((k) => require('os').constants.errno[k] === errno);
+  process.stderr.write((name || 'errno') + ' (' + errno + ')');
   process.exit(1);
 }
 `;
@@ -31,7 +33,7 @@ export function bindMount(source: string, target: string, timeoutMs = 10_000): P
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve();
-      else reject(new StartupError(`bind-mounting ${source} over ${target} failed (${signal ?? (stderr.trim() || `exit ${code}`)})`));
+      else reject(new StartupError(`bind-mounting ${source} over ${target} failed: ${signal ?? (stderr.trim() || `exit ${code}`)}`));
     });
   });
 }

@@ -5,6 +5,7 @@ import { chmodSync, existsSync, statSync } from 'node:fs';
 import { O_CLOEXEC, O_NONBLOCK, O_RDWR, sysOpen } from '../../sys/io';
 import { readMountInfo } from '../../sys/proc';
 import { devMajor, devMinor } from './dev-numbers';
+import { errnoText } from '../../sys/errno-text';
 import { StartupError } from './startup-error';
 
 export const CUSE_PATH = '/dev/cuse';
@@ -30,7 +31,7 @@ export function cuseDevName(devicePath: string): string | null {
 
 export function openCuse(): number {
   const fd = sysOpen(CUSE_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw new StartupError(`cannot open ${CUSE_PATH} (errno ${-fd})`);
+  if (fd < 0) throw new StartupError(`cannot open ${CUSE_PATH}: ${errnoText(-fd)}; use --transport fuse to serve the device without CUSE`);
   return fd;
 }
 
@@ -43,7 +44,7 @@ export function finishCuseNode(devicePath: string): { major: number; minor: numb
   try {
     st = statSync(devicePath);
   } catch {
-    throw new StartupError(`the CUSE device was registered but ${devicePath} did not appear`);
+    throw new StartupError(`the CUSE device was registered but ${devicePath} did not appear (a udev rule may have renamed it); use --transport fuse to serve it without CUSE`);
   }
   if (!st.isCharacterDevice()) throw new StartupError(`${devicePath} is not the CUSE character device we registered`);
   chmodSync(devicePath, 0o666);

@@ -5,6 +5,7 @@ import { O_CLOEXEC, O_NONBLOCK, O_RDWR, sysClose, sysOpen } from '../../sys/io';
 import { MNT_DETACH, MS_NODEV, MS_NOSUID, sysMount, sysUmount2 } from '../../sys/mount';
 import { readMountInfo } from '../../sys/proc';
 import { FS_TYPE, mountSource } from './stale';
+import { errnoText } from '../../sys/errno-text';
 import { StartupError } from './startup-error';
 
 export interface FuseMount {
@@ -24,14 +25,17 @@ export function prepareMountDir(dir: string): string {
 
 export function mountObjectFs(dir: string): FuseMount {
   const fd = sysOpen('/dev/fuse', O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw new StartupError(`cannot open /dev/fuse (errno ${-fd}); is the fuse module loaded (\`modprobe fuse\`)?`);
+  if (fd < 0) throw new StartupError(`cannot open /dev/fuse: ${errnoText(-fd)}; is the fuse module loaded (\`modprobe fuse\`)?`);
   // allow_other: the device and the objects are used by every user; without
   // default_permissions the daemon decides who may open what.
   const options = `fd=${fd},rootmode=40000,user_id=0,group_id=0,allow_other`;
   const r = sysMount(mountSource(dir), dir, FS_TYPE, MS_NOSUID | MS_NODEV, options);
   if (r !== 0) {
     sysClose(fd);
-    throw new StartupError(`mounting the object filesystem at ${dir} failed (errno ${-r})`);
+    throw new StartupError(
+      `mounting the object filesystem at ${dir} failed: ${errnoText(-r)}` +
+        (-r === 1 ? ' (mounting needs CAP_SYS_ADMIN: run ntsyncd as root, outside unprivileged containers)' : ''),
+    );
   }
   const entry = readMountInfo()
     .filter((m) => m.mountPoint === dir && m.fsType === FS_TYPE)

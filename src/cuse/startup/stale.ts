@@ -8,6 +8,7 @@ import { LOCK_EX, LOCK_NB, sysFlock } from '../../sys/flock';
 import { MNT_DETACH, sysUmount2 } from '../../sys/mount';
 import { readMountInfo, type MountEntry } from '../../sys/proc';
 import type { Log } from '../log';
+import { errnoText } from '../../sys/errno-text';
 import { StartupError } from './startup-error';
 
 export const FS_TYPE = 'fuse.ntsync';
@@ -72,7 +73,7 @@ export function detachStaleMounts(mountDir: string, devicePath: string, log: Log
       );
     }
     const r = sysUmount2(top.mountPoint, MNT_DETACH);
-    if (r !== 0) throw new StartupError(`could not detach the stale mount at ${top.mountPoint} (errno ${-r}); try \`umount -l ${top.mountPoint}\``);
+    if (r !== 0) throw new StartupError(`could not detach the stale mount at ${top.mountPoint} (${errnoText(-r)}); try \`umount -l ${top.mountPoint}\``);
     log.info(`detached a stale ntsyncd mount at ${top.mountPoint}`);
   }
   throw new StartupError(`too many stacked mounts at ${mountDir} or ${devicePath}; unmount them by hand (\`umount -l\`)`);
