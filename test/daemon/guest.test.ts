@@ -39,7 +39,7 @@ function serveAndRunScript(extraModulesNote: string): string {
   lines.push('kill -TERM $daemon; wait $daemon; echo "daemon exit $?"');
   lines.push('test -e /dev/ntsync && echo "node left behind" || echo "node removed"');
   lines.push('cat /tmp/ntsyncd.log >&2');
-  const script = join(BUILD_DIR, `guest-serve.${process.pid}.sh`);
+  const script = join(BUILD_DIR, 'guest-serve.sh');
   writeFileSync(script, lines.join('\n') + '\n');
   return script;
 }
@@ -70,7 +70,7 @@ describe("sid's 7.2 kernel", () => {
   beforeAll(() => fetchKernel('7.2'), FETCH_TIMEOUT);
 
   test("ntsyncd refuses to shadow the kernel's own /dev/ntsync, and serves another path beside it", async () => {
-    const script = join(BUILD_DIR, `guest-refuse.${process.pid}.sh`);
+    const script = join(BUILD_DIR, 'guest-refuse.sh');
     writeFileSync(
       script,
       [

@@ -2,7 +2,7 @@
 // C clients against it. The daemon is bundled with esbuild into test/.build (git-ignored);
 // koffi stays external and is found in the repository's node_modules from there.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -10,10 +10,15 @@ export const REPO = resolve(__dirname, '../../..');
 export const BUILD_DIR = join(REPO, 'test/.build');
 const C_DIR = join(REPO, 'test/daemon/c');
 
-/** Bundles src/cli/ntsyncd.ts; one bundle per jest worker, so parallel files do not race. */
+/**
+ * Bundles src/cli/ntsyncd.ts into test/.build/ntsyncd.js. Jest workers may build at the same
+ * time: each writes its own temporary file and renames it into place, so a daemon being
+ * started always reads one complete bundle.
+ */
 export function buildDaemon(): string {
   mkdirSync(BUILD_DIR, { recursive: true });
-  const out = join(BUILD_DIR, `ntsyncd.${process.pid}.js`);
+  const out = join(BUILD_DIR, 'ntsyncd.js');
+  const tmp = `${out}.${process.pid}.tmp`;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
   esbuild.buildSync({
@@ -22,10 +27,10 @@ export function buildDaemon(): string {
     platform: 'node',
     target: 'node20',
     external: ['koffi'],
-    outfile: out,
+    outfile: tmp,
     logLevel: 'warning',
   });
-  process.on('exit', () => rmSync(out, { force: true }));
+  renameSync(tmp, out);
   return out;
 }
 
