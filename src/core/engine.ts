@@ -247,6 +247,10 @@ export class Engine<Tag = unknown> {
     return this.objects.values();
   }
 
+  deviceLive(id: DeviceId): boolean {
+    return this.devices.has(id);
+  }
+
   liveDevices(): IterableIterator<Device> {
     return this.devices.values();
   }

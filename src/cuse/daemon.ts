@@ -66,6 +66,7 @@ export class Daemon {
     this.server = new NtsyncServer({
       log: this.log,
       cuseDevName: cuseDevName(this.devicePath) ?? 'ntsync',
+      describe: () => ({ transport: this.transport ?? 'starting', device: this.devicePath, mount: this.mountDir }),
       events: {
         fuseReady: () => this.fuseReady(),
         cuseReady: () => this.cuseReady(),

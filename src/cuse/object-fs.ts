@@ -3,7 +3,7 @@
 // of its one open) is the engine's object id, a counter that is never reset, past the static
 // files' numbers: an fd's st_ino names one object for the daemon's whole life.
 import type { ObjectId } from '../core/types';
-import { CONTROL_FILE, DEVICE_FILE } from '../ioctl/control';
+import { CONTROL_FILE, DEVICE_FILE, STATUS_FILE } from '../ioctl/control';
 import { FUSE_ROOT_ID, S_IFDIR, S_IFREG } from './wire/layout';
 import type { Attr } from './wire/reply';
 
@@ -12,6 +12,8 @@ export enum NodeKind {
   Device,
   Control,
   Object,
+  /** Read-only JSON snapshot of the daemon's state, made at open (`ntsyncd status`). */
+  Status,
 }
 
 export class FsNode {
@@ -33,13 +35,15 @@ export class FsNode {
 
 export const DEVICE_INO = 2;
 export const CONTROL_INO = 3;
-/** Object id 1 is inode 16; 4..15 stay free for files to come. */
+export const STATUS_INO = 4;
+/** Object id 1 is inode 16; 5..15 stay free for files to come. */
 const OBJECT_INO_BASE = 15;
 
 export class ObjectFs {
   readonly root = new FsNode(FUSE_ROOT_ID, NodeKind.Root, 0, 0);
   readonly device = new FsNode(DEVICE_INO, NodeKind.Device, 0, 0);
   readonly control = new FsNode(CONTROL_INO, NodeKind.Control, 0, 0);
+  readonly status = new FsNode(STATUS_INO, NodeKind.Status, 0, 0);
 
   private readonly nodes = new Map<number, FsNode>();
   private liveCount = 0;
@@ -49,7 +53,7 @@ export class ObjectFs {
     /** Timestamps shown for every file: the daemon's start time, in seconds. */
     private readonly startTime = Math.floor(Date.now() / 1000),
   ) {
-    for (const n of [this.root, this.device, this.control]) this.nodes.set(n.ino, n);
+    for (const n of [this.root, this.device, this.control, this.status]) this.nodes.set(n.ino, n);
   }
 
   get(ino: number): FsNode | undefined {
@@ -77,6 +81,7 @@ export class ObjectFs {
   lookup(name: Uint8Array, from: number, length: number): FsNode | undefined {
     if (matches(name, from, length, DEVICE_FILE)) return this.device;
     if (matches(name, from, length, CONTROL_FILE)) return this.control;
+    if (matches(name, from, length, STATUS_FILE)) return this.status;
     const id = parseDecimalId(name, from, length);
     return id > 0 ? this.objectByIno(id + OBJECT_INO_BASE) : undefined;
   }
@@ -105,7 +110,14 @@ export class ObjectFs {
     a.nlink = node.kind === NodeKind.Root ? 2 : 1;
     // Permissions are enforced by the daemon on OPEN (no default_permissions): the modes are
     // for `ls`. The device is 0666 like the kernel's node; objects belong to their creator.
-    a.mode = node.kind === NodeKind.Root ? S_IFDIR | 0o755 : node.kind === NodeKind.Object ? S_IFREG | 0o600 : S_IFREG | 0o666;
+    a.mode =
+      node.kind === NodeKind.Root
+        ? S_IFDIR | 0o755
+        : node.kind === NodeKind.Object
+          ? S_IFREG | 0o600
+          : node.kind === NodeKind.Status
+            ? S_IFREG | 0o444
+            : S_IFREG | 0o666;
     return a;
   }
 }

@@ -1,4 +1,4 @@
-// Open file handles (the FUSE `fh`) of the device and the control file, until their RELEASE.
+// Open file handles (the FUSE `fh`) of the device, control and status files, until their RELEASE.
 // An object file opens once, so its open needs no record of its own: its fh is its inode
 // number, and these handles count from far above any inode number.
 import type { DeviceId } from '../core/types';
@@ -6,6 +6,7 @@ import type { DeviceId } from '../core/types';
 export enum OpenKind {
   Device,
   Control,
+  Status,
 }
 
 /** The first fh of a device or control open; every fh below it is an object's inode number. */
@@ -14,6 +15,8 @@ export const FIRST_HANDLE_FH = 2 ** 52;
 export class OpenFile {
   /** Control opens: the supervisor that registered through this open, or 0. */
   supervisorTgid = 0;
+  /** Status opens: the snapshot taken at open, which every READ of this open serves. */
+  content: Uint8Array | null = null;
 
   constructor(
     readonly fh: number,

@@ -17,6 +17,9 @@ export class PendingWait implements HeapMember {
   deadline = 0n;
   realtime = false;
   heapIndex = -1;
+  /** For the status file: the calling thread and when the wait began (performance.now()). */
+  tid = 0;
+  startedMs = 0;
 }
 
 const NO_TIMER = -1n;

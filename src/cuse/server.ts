@@ -17,6 +17,9 @@ import { PendingWait, PendingWaits } from './pending-waits';
 import { MAX_IOCTL_DATA, MAX_WRITE, Session } from './session';
 import { Supervisors } from './supervisors';
 import { errnoText } from '../sys/errno-text';
+import { LatencyHistogram } from '../status/latency';
+import { buildSnapshot } from '../status/snapshot';
+import { processName, scanObjectHolders } from '../status/holders';
 import * as Op from './wire/opcodes';
 import {
   FOPEN_DIRECT_IO,
@@ -41,15 +44,18 @@ import {
   decodeIoctlIn,
   decodeLeadingFh,
   decodeLookupNameLength,
+  decodeReadIn,
   forgetOneNlookup,
   forgetOneNodeid,
   InHeader,
   InitIn,
   IoctlIn,
+  ReadIn,
 } from './wire/request';
 import {
   encodeAttr,
   encodeCuseInit,
+  encodeData,
   encodeEmpty,
   encodeEntry,
   encodeError,
@@ -87,6 +93,8 @@ export interface ServerOptions {
   /** DEVNAME for CUSE_INIT: the node's path below /dev. */
   cuseDevName?: string;
   now?: ClockNow;
+  /** What the status file says about the daemon itself (known once it serves). */
+  describe?: () => { transport: string; device: string; mount: string };
 }
 
 type Handler = (s: Session) => void;
@@ -102,6 +110,15 @@ export class NtsyncServer {
   /** Reported by NTSYNCD_IOC_CUSE_DEVICE; 0/0 while the device is a FUSE bind mount. */
   cuseMajor = 0;
   cuseMinor = 0;
+  /** Time each request takes inside the daemon, from decoding to the last reply it caused. */
+  readonly latency = new LatencyHistogram();
+  waitsTimedOut = 0;
+  waitsInterrupted = 0;
+  /** Which process opened each device instance, for the status file. */
+  private readonly deviceOpeners = new Map<number, number>();
+  private readonly startedAtIso = new Date().toISOString();
+  private readonly describeDaemon: () => { transport: string; device: string; mount: string };
+  private readonly readIn = new ReadIn();
 
   private readonly log: Log;
   private readonly events: ServerEvents;
@@ -119,6 +136,7 @@ export class NtsyncServer {
     this.log = options.log;
     this.events = options.events;
     this.cuseDevName = options.cuseDevName ?? 'ntsync';
+    this.describeDaemon = options.describe ?? (() => ({ transport: '?', device: '?', mount: '?' }));
     this.now = options.now ?? clockNow;
     this.dispatcher = new Dispatcher<PendingWait>(this.engine, this.now);
     this.caller = new ProcessCaller(this.fs);
@@ -137,7 +155,7 @@ export class NtsyncServer {
     h[Op.FUSE_INTERRUPT] = this.interrupt;
     h[Op.FUSE_STATFS] = this.statfs;
     h[Op.FUSE_DESTROY] = this.destroy;
-    h[Op.FUSE_READ] = this.readOrWrite;
+    h[Op.FUSE_READ] = this.read;
     h[Op.FUSE_WRITE] = this.readOrWrite;
     h[Op.FUSE_POLL] = this.poll;
   }
@@ -169,6 +187,7 @@ export class NtsyncServer {
       return;
     }
     const handler = hd.opcode < this.handlers.length ? this.handlers[hd.opcode] : undefined;
+    const started = performance.now();
     try {
       if (!session.initialized && hd.opcode !== Op.FUSE_INIT && hd.opcode !== Op.CUSE_INIT) {
         if (Op.expectsReply(hd.opcode)) this.replyError(session, EIO);
@@ -182,6 +201,7 @@ export class NtsyncServer {
       this.log.error(`internal error in ${Op.opcodeName(hd.opcode)}: ${(err as Error).stack ?? String(err)}`);
       if (Op.expectsReply(hd.opcode)) this.replyError(session, EIO);
     }
+    this.latency.record((performance.now() - started) * 1e6);
   }
 
   /** The clock's deadline timer fired (0 = MONOTONIC, 1 = REALTIME): time out expired waits. */
@@ -201,6 +221,7 @@ export class NtsyncServer {
       const s = rec.session!;
       if (!s.closed) this.send(s, encodeIoctl(s.replyBuf, rec.unique, -ETIMEDOUT, 0));
       this.engine.cancel(wait, -ETIMEDOUT);
+      this.waitsTimedOut++;
       this.dispatcher.completeWait(wait, s.ioctlOutput);
       pending.remove(rec);
     }
@@ -317,8 +338,35 @@ export class NtsyncServer {
         return this.replyOpen(s, this.files.add(OpenKind.Control, 0).fh);
       case NodeKind.Object:
         return this.openObject(s, node);
+      case NodeKind.Status:
+        return this.openStatus(s);
     }
   };
+
+  /** The snapshot is taken once, at open, so a reader sees one consistent state. */
+  private openStatus(s: Session): void {
+    const file = this.files.add(OpenKind.Status, 0);
+    file.content = Buffer.from(JSON.stringify(this.statusSnapshot(), null, 1) + '\n');
+    this.replyOpen(s, file.fh);
+  }
+
+  statusSnapshot() {
+    const daemon = this.describeDaemon();
+    for (const id of this.deviceOpeners.keys()) if (!this.engine.deviceLive(id)) this.deviceOpeners.delete(id);
+    return buildSnapshot({
+      daemon: { pid: process.pid, ...daemon, startedAtIso: this.startedAtIso },
+      engine: this.engine,
+      nowMs: performance.now(),
+      describeWait: (rec: PendingWait) => ({ tid: rec.tid, startedMs: rec.startedMs }),
+      nameOf: processName,
+      deviceOpeners: this.deviceOpeners,
+      // readlink only: naming a file of our own mount never sends us a request.
+      objectHolders: daemon.mount === '?' ? new Map() : scanObjectHolders(daemon.mount, (id) => (this.engine.typeOf(id) ? id : 0)),
+      latency: this.latency,
+      timedOut: this.waitsTimedOut,
+      interrupted: this.waitsInterrupted,
+    });
+  }
 
   /**
    * Each open is a new device instance, but only for processes below a registered supervisor:
@@ -336,6 +384,7 @@ export class NtsyncServer {
     }
     const device = this.engine.openDevice();
     const file = this.files.add(OpenKind.Device, device);
+    this.deviceOpeners.set(device, this.supervisors.tgidOf(tid) || tid);
     if (this.log.debugEnabled) this.log.debug(`device instance ${device} opened by ${describeProcess(tid)}`);
     this.replyOpen(s, file.fh);
   }
@@ -439,6 +488,8 @@ export class NtsyncServer {
     this.caller.tid = hd.pid;
     const r = this.dispatcher.deviceIoctl(file.deviceId, io.cmd, s.ioctlInput, s.ioctlOutput, this.caller, tag);
     if (r === PENDING) {
+      tag.tid = hd.pid;
+      tag.startedMs = performance.now();
       this.pending.add(tag, s, hd.unique, io.outSize, this.dispatcher.pending!);
       return;
     }
@@ -516,8 +567,12 @@ export class NtsyncServer {
     if (!rec) return;
     // -ERESTARTSYS gives the kernel's own behaviour: restart under SA_RESTART, EINTR
     // otherwise, nothing visible for SIGSTOP/SIGCONT. A wait satisfied first keeps its result.
-    if (this.engine.cancel(rec.wait!, -ERESTARTSYS)) this.answerWait(rec);
-    else this.answerWoken();
+    if (this.engine.cancel(rec.wait!, -ERESTARTSYS)) {
+      this.waitsInterrupted++;
+      this.answerWait(rec);
+    } else {
+      this.answerWoken();
+    }
   };
 
   /** Answers every wait the last engine call satisfied. */
@@ -546,6 +601,14 @@ export class NtsyncServer {
 
   /** As on the kernel's device and objects: read and write fail with EINVAL. */
   private readonly readOrWrite = (s: Session): void => this.replyError(s, EINVAL);
+
+  /** READ serves the status file; anything else is EINVAL, as on the kernel's files. */
+  private readonly read = (s: Session): void => {
+    const r = this.readIn;
+    const file = decodeReadIn(s.readBuf, this.header, r) && r.fh >= FIRST_HANDLE_FH ? this.files.get(r.fh) : undefined;
+    if (!file || file.kind !== OpenKind.Status || !file.content) return this.replyError(s, EINVAL);
+    this.send(s, encodeData(s.replyBuf, this.header.unique, file.content, r.offset, r.size));
+  };
 
   /** ENOSYS once; the kernel then stops asking and reports its default mask, as for the driver. */
   private readonly poll = (s: Session): void => this.replyError(s, ENOSYS);

@@ -2,7 +2,12 @@
 // the file without asking the filesystem), so it never sends a request to our own mount.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
-export function scanObjectHolders(mount: string): Map<number, number[]> {
+/**
+ * Object id -> pids holding it. An object's fd reads as `<mount>/<id>`, or, once its name is
+ * gone from the mount's namespace, `<mount>/<id> (deleted)`. `idOf` says whether that id is a
+ * live object (its id, or 0).
+ */
+export function scanObjectHolders(mount: string, idOf: (ino: number) => number = (n) => n): Map<number, number[]> {
   const prefix = mount.endsWith('/') ? mount : `${mount}/`;
   const holders = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
@@ -23,8 +28,10 @@ export function scanObjectHolders(mount: string): Map<number, number[]> {
         continue;
       }
       if (!target.startsWith(prefix)) continue;
-      const id = Number(target.slice(prefix.length));
-      if (!Number.isInteger(id) || seen.has(id)) continue;
+      const name = Number(target.slice(prefix.length).replace(/ \(deleted\)$/, ''));
+      if (!Number.isInteger(name)) continue;
+      const id = idOf(name);
+      if (id === 0 || seen.has(id)) continue;
       seen.add(id);
       const list = holders.get(id);
       if (list) list.push(pid);

@@ -15,14 +15,14 @@ export interface ProcessRef {
 export interface WaitCaller {
   /** The calling thread. */
   tid: number;
-  /** Monotonic ns when the wait started. */
-  startedNs: bigint;
+  /** When the wait started, on the clock of `nowMs` (milliseconds). */
+  startedMs: number;
 }
 
 export interface StatusSources<Tag> {
   daemon: { pid: number; transport: string; device: string; mount: string; startedAtIso: string };
   engine: Engine<Tag>;
-  nowNs: bigint;
+  nowMs: number;
   describeWait(tag: Tag): WaitCaller;
   /** Name of a process or thread ("?" when it is gone). */
   nameOf(id: number): string;
@@ -116,7 +116,7 @@ export function buildSnapshot<Tag>(s: StatusSources<Tag>): StatusSnapshot {
       alert: w.entries.length > w.count ? w.entries[w.count].object.id : null,
       deadlineNs: w.deadline === TIMEOUT_INFINITE ? null : w.deadline.toString(),
       clock: w.realtime ? 'realtime' : 'monotonic',
-      waitingMs: Number(s.nowNs - caller.startedNs) / 1e6,
+      waitingMs: s.nowMs - caller.startedMs,
     };
   });
 

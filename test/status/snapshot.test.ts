@@ -6,7 +6,7 @@ import { LatencyHistogram } from '../../src/status/latency';
 
 interface Tag {
   tid: number;
-  started: bigint;
+  started: number;
 }
 
 function sources(engine: Engine<Tag>): StatusSources<Tag> {
@@ -15,8 +15,8 @@ function sources(engine: Engine<Tag>): StatusSources<Tag> {
   return {
     daemon: { pid: 1, transport: 'fuse', device: '/dev/ntsync', mount: '/run/ntsync', startedAtIso: '2026-11-28T00:00:00Z' },
     engine,
-    nowNs: 5_000_000_000n,
-    describeWait: (t) => ({ tid: t.tid, startedNs: t.started }),
+    nowMs: 5000,
+    describeWait: (t) => ({ tid: t.tid, startedMs: t.started }),
     nameOf: (id) => `proc${id}`,
     deviceOpeners: new Map([[1, 100]]),
     objectHolders: new Map([[1, [100, 101]]]),
@@ -34,7 +34,7 @@ test('objects, waits and a deadlock show up with their callers', () => {
   const sem = e.createSemaphore(dev, 1, 5);
   const wait = (owner: number, tid: number, objs: number[]) => {
     const r = new WaitRequest<Tag>();
-    Object.assign(r, { device: dev, objects: objs, count: objs.length, owner, timeout: TIMEOUT_INFINITE, tag: { tid, started: 1_000_000_000n } });
+    Object.assign(r, { device: dev, objects: objs, count: objs.length, owner, timeout: TIMEOUT_INFINITE, tag: { tid, started: 1000 } });
     return e.wait(r, () => 0n);
   };
   expect(wait(11, 501, [m2])).not.toBeNull();

@@ -35,6 +35,16 @@ export function encodeError(buf: Uint8Array, unique: number, errno: number): num
   return putHeader(buf, H, -errno, unique);
 }
 
+/**
+ * READ: up to `length` bytes of `data` from `offset`, as many as fit in `buf`. With direct I/O
+ * a short read is handed to the reader as it is, and it asks again from the new offset.
+ */
+export function encodeData(buf: Uint8Array, unique: number, data: Uint8Array, offset: number, length: number): number {
+  const n = Math.max(0, Math.min(length, data.length - offset, buf.length - H));
+  if (n > 0) buf.set(data.subarray(offset, offset + n), H);
+  return putHeader(buf, H + n, 0, unique);
+}
+
 /** Success with no payload (FLUSH, DESTROY, RELEASE). */
 export function encodeEmpty(buf: Uint8Array, unique: number): number {
   return putHeader(buf, H, 0, unique);

@@ -11,6 +11,7 @@ import {
   IN_HEADER,
   IOCTL_IN,
   OPEN_IN,
+  READ_IN,
 } from './layout';
 import { getU32, getU64n } from './numbers';
 
@@ -116,6 +117,20 @@ export function decodeOpenIn(buf: Uint8Array, header: InHeader, into: OpenIn): b
 export function decodeLeadingFh(buf: Uint8Array, header: InHeader, structSize: number): number {
   if (bodyLength(header) < structSize) return -1;
   return getU64n(buf, B);
+}
+
+export class ReadIn {
+  fh = 0;
+  offset = 0;
+  size = 0;
+}
+
+export function decodeReadIn(buf: Uint8Array, header: InHeader, into: ReadIn): boolean {
+  if (bodyLength(header) < READ_IN.size) return false;
+  into.fh = getU64n(buf, B + READ_IN.fh);
+  into.offset = getU64n(buf, B + READ_IN.offset);
+  into.size = getU32(buf, B + READ_IN.size_);
+  return true;
 }
 
 export function decodeForgetIn(buf: Uint8Array, header: InHeader): number {
