@@ -11,7 +11,7 @@ import { fail } from '../../src/abitest/framework/failure';
 import { caseLine, summaryLine } from '../../src/abitest/framework/report';
 import { runCases } from '../../src/abitest/framework/runner';
 import { F_GETFD, O_CLOEXEC, O_RDONLY, realSysCalls, type SysCalls } from '../../src/abitest/sys/native';
-import { runAbiTest } from '../../src/cli/abi-test';
+import { runAbiTest } from '../../src/abitest/cli';
 import { bundle, type JsonReport } from './helpers/bundle';
 
 const EBADF = 9;
