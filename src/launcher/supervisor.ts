@@ -9,7 +9,7 @@ import { ObjectType } from '../core/types';
 import { NTSYNC_IOC_CREATE_EVENT, NTSYNC_IOC_CREATE_MUTEX, NTSYNC_IOC_CREATE_SEM } from '../ioctl/numbers';
 import { O_CLOEXEC, sysClose } from '../sys/io';
 import { pidfdGetfd } from '../sys/pidfd';
-import { readProcessMemory } from '../sys/process-vm';
+import { ProcessMemoryReader } from '../sys/process-memory';
 import {
   newSeccompNotif,
   SECCOMP_ADDFD_FLAG_SEND,
@@ -60,6 +60,7 @@ const GONE: Answer = fail(ESRCH);
 export class Supervisor {
   private readonly notif: SeccompNotif = newSeccompNotif();
   private readonly args = new Uint8Array(CREATE_ARGS_SIZE);
+  private readonly memory = new ProcessMemoryReader(64);
   private watcher: ReturnType<typeof koffi.node.poll> | null = null;
   private ptraceWarned = false;
 
@@ -140,7 +141,7 @@ export class Supervisor {
       if (copy < 0) return this.cannotInspect(n, copy);
       if (!this.backend.owns(copy)) return CONTINUE;
 
-      const read = readProcessMemory(n.pid, pointer, this.args, CREATE_ARGS_SIZE);
+      const read = this.memory.read(n.pid, pointer, CREATE_ARGS_SIZE, this.args);
       if (read === -ESRCH) return GONE;
       if (read < 0) return fail(read === -EPERM ? EPERM : EFAULT);
       const created = this.backend.create(copy, type, this.args);

@@ -7,15 +7,13 @@
 // directory is then reopened once before the failure counts.
 import { libc, lastErrno } from './libc';
 import { sysClose, sysOpen, O_CLOEXEC, O_RDONLY } from './io';
+import { AT_STATX_DONT_SYNC, STATX_INO } from './stat';
 
 const c_statx = libc.func('int statx(int dirfd, const void *path, int flags, unsigned int mask, void *buf)');
 
-/**
- * Use the attributes the kernel has cached. Without it, a stat of a file on our own FUSE
- * mount could send GETATTR to the very thread that is waiting for this call: a deadlock.
- */
-export const AT_STATX_DONT_SYNC = 0x4000;
-export const STATX_INO = 0x100;
+export { AT_STATX_DONT_SYNC, STATX_INO };
+
+// The path is passed as raw bytes (no string built per lookup), hence a binding of its own.
 const O_DIRECTORY = 0o200000;
 
 const STATX_SIZE = 256;
