@@ -3,7 +3,7 @@
 // wake-ups one atomic step, here every call simply runs to completion.
 import { EINVAL, EOVERFLOW, EOWNERDEAD, EPERM, ETIMEDOUT } from './errno';
 import { Device } from './device';
-import { SyncObject } from './sync-object';
+import { SyncObject, WaitQueue } from './sync-object';
 import {
   ObjectType,
   TIMEOUT_INFINITE,
@@ -360,7 +360,8 @@ export class Engine<Tag = unknown> {
   private link(wait: Wait<Tag>, obj: SyncObject<Tag>, index: number, all: boolean): void {
     const entry = new WaitEntry<Tag>(wait, obj, index, all);
     wait.entries.push(entry);
-    (all ? obj.allQueue : obj.anyQueue).push(entry);
+    if (all) (obj.allQueue ??= new WaitQueue<Tag>()).push(entry);
+    else (obj.anyQueue ??= new WaitQueue<Tag>()).push(entry);
     obj.refs++;
   }
 
@@ -369,7 +370,7 @@ export class Engine<Tag = unknown> {
     wait.done = true;
     this.pendingWaits.delete(wait);
     for (const entry of wait.entries) {
-      (entry.inAllQueue ? entry.object.allQueue : entry.object.anyQueue).remove(entry);
+      (entry.inAllQueue ? entry.object.allQueue : entry.object.anyQueue)!.remove(entry);
     }
     for (const entry of wait.entries) this.unrefObject(entry.object);
     this.unrefDevice(this.devices.get(wait.device)!);
@@ -385,12 +386,12 @@ export class Engine<Tag = unknown> {
 
   /** The kernel's wake procedure after a state change: wait-all waiters first, then wait-any. */
   private wake(obj: SyncObject<Tag>): void {
-    if (obj.allQueue.head) this.wakeAllWaitersOf(obj);
-    this.wakeAnyWaitersOf(obj);
+    if (obj.allQueue?.head) this.wakeAllWaitersOf(obj);
+    if (obj.anyQueue?.head) this.wakeAnyWaitersOf(obj);
   }
 
   private wakeAllWaitersOf(obj: SyncObject<Tag>): void {
-    for (let entry = obj.allQueue.head; entry; ) {
+    for (let entry = obj.allQueue!.head; entry; ) {
       const next = entry.next;
       const wait = entry.wait;
       if (!wait.done && this.pendingAllSignaled(wait)) {
@@ -411,7 +412,7 @@ export class Engine<Tag = unknown> {
   }
 
   private wakeAnyWaitersOf(obj: SyncObject<Tag>): void {
-    for (let entry = obj.anyQueue.head; entry; ) {
+    for (let entry = obj.anyQueue!.head; entry; ) {
       const next = entry.next;
       const wait = entry.wait;
       if (!wait.done) {

@@ -42,8 +42,9 @@ export class SyncObject<Tag> {
   ownerDead = false;
   manual = false;
   signaled = false;
-  readonly anyQueue = new WaitQueue<Tag>();
-  readonly allQueue = new WaitQueue<Tag>();
+  /** Created by the first wait that queues here: most objects are never waited on while blocked. */
+  anyQueue: WaitQueue<Tag> | null = null;
+  allQueue: WaitQueue<Tag> | null = null;
   /** The object file (1 while any fd refers to it) plus one per queued wait entry. */
   refs = 1;
   handleOpen = true;
