@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
+import { bundle as bundleInto } from '../launcher/helpers/build';
 import { Daemon } from '../launcher/helpers/daemon';
 import { run, type Finished } from '../launcher/helpers/run';
 
@@ -32,18 +32,7 @@ function compile(output: string, flags: string[] = []): string {
 }
 
 function bundle(entry: string, output: string): string {
-  const out = join(BUILD_DIR, output);
-  buildSync({
-    entryPoints: [join(ROOT, entry)],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    external: ['koffi'],
-    logLevel: 'error',
-  });
-  return out;
+  return bundleInto(entry, output, BUILD_DIR);
 }
 
 /** null if gcc can build and this kernel can run i386 programs, else why not. */

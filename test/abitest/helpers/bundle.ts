@@ -1,28 +1,12 @@
-// Bundles a TypeScript entry point into one CommonJS file under the git-ignored test/.build/,
-// fresh for every run (a stale dist/ cannot fool the tests). koffi stays a native require,
-// resolved from the repository's node_modules, which the qemu guest also sees.
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
+// The ABI suite's bundles (under the git-ignored test/.build/abitest) and its JSON report.
+import { join } from 'node:path';
+import { bundle as bundleInto, ROOT } from '../../launcher/helpers/build';
 
-export const ROOT = resolve(__dirname, '../../..');
+export { ROOT };
 export const BUILD_DIR = join(ROOT, 'test/.build/abitest');
 
-/** `output` decides the script name; abi-test.ts runs as a program only from "abi-test.js". */
 export function bundle(entry: string, output: string): string {
-  mkdirSync(BUILD_DIR, { recursive: true });
-  const out = join(BUILD_DIR, output);
-  buildSync({
-    entryPoints: [join(ROOT, entry)],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    external: ['koffi'],
-    logLevel: 'error',
-  });
-  return out;
+  return bundleInto(entry, output, BUILD_DIR);
 }
 
 export interface JsonReport {

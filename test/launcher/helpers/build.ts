@@ -33,10 +33,14 @@ export function canBuild32Bit(tag: string): string | null {
   }
 }
 
-/** Bundles a TypeScript entry point into one CommonJS file (koffi stays a native require). */
-export function bundle(entry: string, output: string): string {
-  mkdirSync(BUILD_DIR, { recursive: true });
-  const out = join(BUILD_DIR, output);
+/**
+ * Bundles a TypeScript entry point into one CommonJS file (koffi stays a native require,
+ * resolved from the repository's node_modules, which the qemu guests also see). Every test
+ * suite bundles afresh, so a stale dist/ can never fool it.
+ */
+export function bundle(entry: string, output: string, dir = BUILD_DIR): string {
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, output);
   const tmp = `${out}.${process.pid}.tmp.js`;
   buildSync({
     entryPoints: [join(ROOT, entry)],
