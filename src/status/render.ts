@@ -62,7 +62,7 @@ export function renderStatus(s: StatusSnapshot): string {
       .map(([k, v]) => `${k}=${v}`)
       .join(' '),
   );
-  out.push(`request latency inside the daemon: p50 ${fmtNs(s.latencyNs.p50)}, p99 ${fmtNs(s.latencyNs.p99)} over ${s.latencyNs.samples} requests`);
+  out.push(`request latency inside the daemon: p50 ${fmtNs(s.latencyNs.p50)}, p99 ${fmtNs(s.latencyNs.p99)} over ${s.latencyNs.samples} sampled requests`);
 
   out.push('', s.deadlocks.length === 0 ? 'DEADLOCKS: none' : `DEADLOCKS (${s.deadlocks.length})`);
   s.deadlocks.forEach((dl, i) => {

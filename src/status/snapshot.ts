@@ -30,6 +30,7 @@ export interface StatusSources<Tag> {
   deviceOpeners: ReadonlyMap<number, number>;
   /** Processes holding an fd of each object (by object id). */
   objectHolders: ReadonlyMap<number, number[]>;
+  /** Sampled: `samples` counts the timed requests, not all of them. */
   latency: LatencyHistogram;
   timedOut: number;
   interrupted: number;
