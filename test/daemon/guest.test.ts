@@ -10,6 +10,11 @@ import { runInGuest } from '../kernels/qemu';
 import { BUILD_DIR, buildDaemon, compileClient, listTests } from './helpers/daemon';
 
 const FETCH_TIMEOUT = 15 * 60_000;
+// Under software emulation a guest's timing swings with the host's load (a first boot reads
+// node and its modules over 9p while other work runs); one failure in a cold run could not be
+// reproduced in six runs since. A second attempt is allowed, and the first one's errors are
+// printed, so a real regression (which fails both) still fails the suite.
+jest.retryTimes(1, { logErrorsBeforeRetry: true });
 const GUEST_TIMEOUT = 20 * 60_000;
 const CLIENTS = ['objects', 'waits', 'deadlines', 'signals', 'lifetimes', 'access'];
 
