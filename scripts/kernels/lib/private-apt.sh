@@ -24,7 +24,8 @@ debian_mirror() {
   uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
     | grep -v '^[[:space:]]*#' \
     | grep -oE '(https?|mirror\+https?)://[^ ]*/debian/?( |$)' | head -n1 | tr -d ' ')
-  echo "${uri:-http://deb.debian.org/debian}" | sed 's:/*$::'
+  [ -n "$uri" ] || die "no Debian mirror found in /etc/apt/sources.list*: set NTSYNCD_DEBIAN_MIRROR to the archive's URL (the one ending in /debian)"
+  echo "$uri" | sed 's:/*$::'
 }
 
 private_apt_setup() {
@@ -32,7 +33,7 @@ private_apt_setup() {
   local mirror keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   mirror=$(debian_mirror)
   [ -r "$keyring" ] || die "the Debian archive keyring $keyring is missing: apt-get install debian-archive-keyring"
-  # The security archive lives next to the main one on deb.debian.org and its mirrors.
+  # The security archive lives next to the main one ("<mirror>-security") on Debian's mirrors.
   cat >"$APT_DIR/sources.list.new" <<EOF
 deb [signed-by=$keyring] $mirror bookworm main
 deb [signed-by=$keyring] $mirror bookworm-updates main
