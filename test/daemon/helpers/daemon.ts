@@ -5,6 +5,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { C_INCLUDE } from '../../launcher/helpers/build';
 
 export const REPO = resolve(__dirname, '../../..');
 export const BUILD_DIR = join(REPO, 'test/.build');
@@ -42,7 +43,7 @@ export function compileClient(name: string, extra: string[] = []): string {
   const newest = Math.max(statSync(src).mtimeMs, statSync(join(C_DIR, 'harness.h')).mtimeMs);
   if (!existsSync(out) || statSync(out).mtimeMs < newest) {
     const tmp = `${out}.${process.pid}.tmp`;
-    execFileSync('gcc', ['-O2', '-g', '-Wall', '-Wextra', '-Werror', '-Wno-unused-function', '-pthread', '-o', tmp, src, ...extra], { stdio: 'pipe' });
+    execFileSync('gcc', ['-O2', '-g', '-Wall', '-Wextra', '-Werror', '-Wno-unused-function', '-pthread', `-I${C_INCLUDE}`, '-o', tmp, src, ...extra], { stdio: 'pipe' });
     execFileSync('mv', ['-f', tmp, out]);
   }
   return out;

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../../kernels/kernel-cache';
+import { C_INCLUDE } from '../../launcher/helpers/build';
 
 export const FUZZ_BUILD_DIR = join(repoRoot, 'test/.build/fuzz');
 const CLIENT_SRC = join(repoRoot, 'test/fuzz/client');
@@ -15,11 +16,11 @@ export function buildClient(): string {
   mkdirSync(FUZZ_BUILD_DIR, { recursive: true });
   const out = join(FUZZ_BUILD_DIR, 'fuzz-client');
   const sources = readdirSync(CLIENT_SRC).filter((f) => f.endsWith('.c') || f.endsWith('.h'));
-  const newest = Math.max(...sources.map((f) => statSync(join(CLIENT_SRC, f)).mtimeMs));
+  const newest = Math.max(statSync(join(C_INCLUDE, 'linux/ntsync.h')).mtimeMs, ...sources.map((f) => statSync(join(CLIENT_SRC, f)).mtimeMs));
   if (existsSync(out) && statSync(out).mtimeMs >= newest) return out;
   const tmp = `${out}.${process.pid}.tmp`;
   const cFiles = sources.filter((f) => f.endsWith('.c')).map((f) => join(CLIENT_SRC, f));
-  execFileSync('gcc', ['-O2', '-g', '-Wall', '-Wextra', '-Werror', '-pthread', '-o', tmp, ...cFiles], { stdio: 'pipe' });
+  execFileSync('gcc', ['-O2', '-g', '-Wall', '-Wextra', '-Werror', '-pthread', `-I${C_INCLUDE}`, '-o', tmp, ...cFiles], { stdio: 'pipe' });
   renameSync(tmp, out);
   return out;
 }

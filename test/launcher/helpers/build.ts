@@ -10,12 +10,14 @@ import { buildSync } from 'esbuild';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const BUILD_DIR = join(ROOT, 'test/.build/launcher');
+/** <linux/ntsync.h> for the C test programs (the build machine's headers may predate it). */
+export const C_INCLUDE = join(ROOT, 'test/include');
 
 export function compileC(source: string, output: string, extraFlags: string[] = []): string {
   mkdirSync(BUILD_DIR, { recursive: true });
   const out = join(BUILD_DIR, output);
   const tmp = `${out}.${process.pid}.tmp`;
-  execFileSync('gcc', ['-Wall', '-O1', '-pthread', ...extraFlags, '-o', tmp, join(ROOT, source)], { stdio: 'pipe' });
+  execFileSync('gcc', ['-Wall', '-O1', '-pthread', `-I${C_INCLUDE}`, ...extraFlags, '-o', tmp, join(ROOT, source)], { stdio: 'pipe' });
   renameSync(tmp, out);
   return out;
 }

@@ -12,14 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-struct ntsync_sem_args { uint32_t count, max; };
-struct ntsync_mutex_args { uint32_t owner, count; };
-struct ntsync_event_args { uint32_t manual, signaled; };
-struct ntsync_wait_args { uint64_t timeout, objs; uint32_t count, index, flags, owner, alert, pad; };
-#define NTSYNC_IOC_CREATE_SEM _IOW('N', 0x80, struct ntsync_sem_args)
-#define NTSYNC_IOC_WAIT_ANY _IOWR('N', 0x82, struct ntsync_wait_args)
-#define NTSYNC_IOC_CREATE_MUTEX _IOW('N', 0x84, struct ntsync_mutex_args)
-#define NTSYNC_IOC_CREATE_EVENT _IOW('N', 0x87, struct ntsync_event_args)
+#include <linux/ntsync.h> /* from test/include */
 
 static int dev, mutex_a, mutex_b;
 static pthread_barrier_t both_own_one;
