@@ -33,6 +33,7 @@ import {
   RELEASE_IN,
 } from './wire/layout';
 import { getU32, putU32, putU64n } from './wire/numbers';
+import { copyBytes } from '../ioctl/bytes';
 import {
   CuseInitIn,
   decodeBatchForgetCount,
@@ -531,7 +532,7 @@ export class NtsyncServer {
     if (!set) this.unopened.set(tgid, (set = new Set()));
     set.add(node);
     const out = s.ioctlOutput;
-    out.set(input.subarray(0, 16));
+    copyBytes(input, 0, out, 0, 16);
     putU64n(out, 16, id);
     return 0;
   }

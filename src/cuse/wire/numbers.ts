@@ -14,10 +14,6 @@ export function putU16(buf: Uint8Array, off: number, value: number): void {
   buf[off + 1] = (value >>> 8) & 0xff;
 }
 
-export function getI32(buf: Uint8Array, off: number): number {
-  return buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24);
-}
-
 /** A u64 field as a number (exact below 2^53). */
 export function getU64n(buf: Uint8Array, off: number): number {
   return getU32(buf, off) + getU32(buf, off + 4) * 0x100000000;
