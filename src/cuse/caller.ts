@@ -19,11 +19,11 @@ export class ProcessCaller implements Caller {
 
   constructor(private readonly fs: ObjectFs) {}
 
-  readMemory(address: bigint, length: number, into: Uint8Array): number {
+  readMemory(addressLo: number, addressHi: number, length: number, into: Uint8Array): number {
     // A gone thread, a bad pointer or a pid outside our namespace (0) all look like a bad
     // pointer to the caller: the kernel would report EFAULT for what it cannot copy.
     if (this.tid <= 0) return -EFAULT;
-    return this.memory.read(this.tid, address, length, into) === 0 ? 0 : -EFAULT;
+    return this.memory.readAt(this.tid, addressLo, addressHi, length, into) === 0 ? 0 : -EFAULT;
   }
 
   /** Releases the /proc directories kept open for recent callers. */

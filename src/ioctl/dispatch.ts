@@ -5,7 +5,7 @@ import type { Engine, Wait } from '../core/engine';
 import { WaitRequest } from '../core/wait';
 import { EFAULT, ENOTTY, EOWNERDEAD } from '../core/errno';
 import { checkWaitArgs } from '../core/wait-args';
-import { NTSYNC_MAX_WAIT_COUNT, NTSYNC_WAIT_REALTIME, type ClockNow, type DeviceId, type EventState, type MutexState, type ObjectId, type SemaphoreState } from '../core/types';
+import { NTSYNC_MAX_WAIT_COUNT, NTSYNC_WAIT_REALTIME, TIMEOUT_INFINITE, type ClockNow, type DeviceId, type EventState, type MutexState, type ObjectId, type SemaphoreState } from '../core/types';
 import { copyBytes, getI32, getU32, getU64, putU32 } from './bytes';
 import { WAIT_OFF, WAIT_REPLY_SIZE } from './structs';
 import * as N from './numbers';
@@ -13,8 +13,11 @@ import { assertGenericIocArch } from './ioc';
 import { endianness } from 'node:os';
 
 export interface Caller {
-  /** Copies `length` bytes at `address` in the caller's memory into `into`: 0 or -EFAULT. */
-  readMemory(address: bigint, length: number, into: Uint8Array): number;
+  /**
+   * Copies `length` bytes at the caller's address `addressHi << 32 | addressLo` into `into`:
+   * 0 or -EFAULT. The address comes as two 32-bit halves so that a wait builds no BigInt.
+   */
+  readMemory(addressLo: number, addressHi: number, length: number, into: Uint8Array): number;
   /** The object id behind the caller's fd number, or 0 when it is not one of our objects. */
   resolveFd(fd: number): number;
 }
@@ -127,7 +130,9 @@ export class Dispatcher<Tag> {
     const owner = getU32(input, WAIT_OFF.owner);
     const bad = checkWaitArgs(flags, getU32(input, WAIT_OFF.pad), owner, count);
     if (bad !== 0) return bad;
-    if (count > 0 && caller.readMemory(getU64(input, WAIT_OFF.objs), count * 4, this.objsBytes) !== 0) return -EFAULT;
+    if (count > 0 && caller.readMemory(getU32(input, WAIT_OFF.objs), getU32(input, WAIT_OFF.objs + 4), count * 4, this.objsBytes) !== 0) {
+      return -EFAULT;
+    }
 
     const req = this.request;
     for (let i = 0; i < count; i++) req.objects[i] = caller.resolveFd(getI32(this.objsBytes, i * 4));
@@ -137,7 +142,7 @@ export class Dispatcher<Tag> {
     req.all = all;
     req.count = count;
     req.owner = owner;
-    req.timeout = getU64(input, WAIT_OFF.timeout);
+    req.timeout = decodeTimeout(input, WAIT_OFF.timeout);
     req.realtime = (flags & NTSYNC_WAIT_REALTIME) !== 0;
     req.tag = tag;
 
@@ -172,3 +177,14 @@ export class Dispatcher<Tag> {
   }
 }
 
+/**
+ * The wait's u64 timeout. Wine's two common values, "forever" and "poll", come from constants:
+ * a wait that completes at once then allocates no BigInt at all.
+ */
+function decodeTimeout(input: Uint8Array, off: number): bigint {
+  const lo = getU32(input, off);
+  const hi = getU32(input, off + 4);
+  if (lo === 0xffffffff && hi === 0xffffffff) return TIMEOUT_INFINITE;
+  if (lo === 0 && hi === 0) return 0n;
+  return getU64(input, off);
+}

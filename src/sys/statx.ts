@@ -5,7 +5,7 @@
 // string is built on the way. A kept directory stays bound to its thread: once the thread is
 // gone, lookups in it fail (they never reach a newer thread that reuses the number), and the
 // directory is then reopened once before the failure counts.
-import { libc, lastErrno } from './libc';
+import { koffi, libc, lastErrno } from './libc';
 import { sysClose, sysOpen, O_CLOEXEC, O_RDONLY } from './io';
 import { AT_STATX_DONT_SYNC, STATX_INO } from './stat';
 
@@ -31,9 +31,12 @@ export class ProcFdStat {
   /** The inode number; exact up to 2^53, far beyond what the daemon's counter reaches. */
   ino = 0;
 
-  private readonly name = new Uint8Array(16);
-  private readonly buf = new Uint8Array(STATX_SIZE);
-  private readonly words = new Uint32Array(this.buf.buffer);
+  // Native memory allocated once: each statx then passes two fixed pointers (no typed-array
+  // conversion per call; a wait makes one call per fd).
+  private readonly nameMem = koffi.alloc('uint8_t', 16);
+  private readonly bufMem = koffi.alloc('uint8_t', STATX_SIZE);
+  private readonly name = new Uint8Array(koffi.view(this.nameMem, 16));
+  private readonly words = new Uint32Array(koffi.view(this.bufMem, STATX_SIZE));
   /** tid → fd of /proc/<tid>/fd, in insertion order (the oldest is evicted first). */
   private readonly dirs = new Map<number, number>();
 
@@ -58,7 +61,7 @@ export class ProcFdStat {
   }
 
   private statAt(dir: number): number {
-    if (c_statx(dir, this.name, AT_STATX_DONT_SYNC, STATX_INO, this.buf) < 0) return -lastErrno();
+    if (c_statx(dir, this.nameMem, AT_STATX_DONT_SYNC, STATX_INO, this.bufMem) < 0) return -lastErrno();
     const w = this.words;
     this.ino = w[OFF_INO / 4] + w[OFF_INO / 4 + 1] * 0x100000000;
     this.devMajor = w[OFF_DEV_MAJOR / 4];

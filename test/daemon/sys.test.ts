@@ -19,6 +19,12 @@ test('process_vm_readv copies exactly, and reports unreadable ranges as EFAULT',
   expect(into).toEqual(view);
   expect(reader.read(process.pid, 16n, 4, into)).toBe(-14);
   expect(reader.read(0x7fffffff, koffi.address(native), 4, into)).toBe(-3); // ESRCH
+  // The split-address form the wait path uses: the same bytes, and the high word really counts.
+  const address = koffi.address(native) + 1000n;
+  const part = new Uint8Array(2000);
+  expect(reader.readAt(process.pid, Number(address & 0xffffffffn), Number(address >> 32n), 2000, part)).toBe(0);
+  expect(part).toEqual(view.subarray(1000, 3000));
+  expect(reader.readAt(process.pid, Number(address & 0xffffffffn), Number(address >> 32n) + 0x8000, 4, part)).toBe(-14);
 });
 
 test("a caller's fd resolves to its file's device and inode, and a gone process's never does", async () => {

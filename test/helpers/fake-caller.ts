@@ -47,7 +47,8 @@ export class FakeCaller implements Caller {
     return base;
   }
 
-  readMemory(address: bigint, length: number, into: Uint8Array): number {
+  readMemory(addressLo: number, addressHi: number, length: number, into: Uint8Array): number {
+    const address = (BigInt(addressHi) << 32n) | BigInt(addressLo);
     this.reads.push({ address, length });
     // process_vm_readv of nothing reads nothing, whatever the address (as copy_from_user).
     if (length === 0) return 0;
