@@ -32,8 +32,8 @@ import {
   IN_HEADER,
   RELEASE_IN,
 } from './wire/layout';
-import { getU32, putU32, putU64n } from './wire/numbers';
-import { copyBytes } from '../ioctl/bytes';
+import { putU64n } from './wire/numbers';
+import { copyBytes, getU32, putU32 } from '../ioctl/bytes';
 import {
   CuseInitIn,
   decodeBatchForgetCount,

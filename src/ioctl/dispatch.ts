@@ -8,7 +8,23 @@ import { checkWaitArgs } from '../core/wait-args';
 import { NTSYNC_MAX_WAIT_COUNT, NTSYNC_WAIT_REALTIME, TIMEOUT_INFINITE, type ClockNow, type DeviceId, type EventState, type MutexState, type ObjectId, type SemaphoreState } from '../core/types';
 import { copyBytes, getI32, getU32, getU64, putU32 } from './bytes';
 import { WAIT_OFF, WAIT_REPLY_SIZE } from './structs';
-import * as N from './numbers';
+// Named imports: a namespace import compiles to getter calls in the per-request switch.
+import {
+  NTSYNC_IOC_CREATE_EVENT,
+  NTSYNC_IOC_CREATE_MUTEX,
+  NTSYNC_IOC_CREATE_SEM,
+  NTSYNC_IOC_EVENT_PULSE,
+  NTSYNC_IOC_EVENT_READ,
+  NTSYNC_IOC_EVENT_RESET,
+  NTSYNC_IOC_EVENT_SET,
+  NTSYNC_IOC_MUTEX_KILL,
+  NTSYNC_IOC_MUTEX_READ,
+  NTSYNC_IOC_MUTEX_UNLOCK,
+  NTSYNC_IOC_SEM_READ,
+  NTSYNC_IOC_SEM_RELEASE,
+  NTSYNC_IOC_WAIT_ALL,
+  NTSYNC_IOC_WAIT_ANY,
+} from './numbers';
 import { assertGenericIocArch } from './ioc';
 import { endianness } from 'node:os';
 
@@ -54,15 +70,15 @@ export class Dispatcher<Tag> {
     this.pending = null;
     const e = this.engine;
     switch (cmd) {
-      case N.NTSYNC_IOC_CREATE_SEM:
+      case NTSYNC_IOC_CREATE_SEM:
         return e.createSemaphore(device, getU32(input, 0), getU32(input, 4));
-      case N.NTSYNC_IOC_CREATE_MUTEX:
+      case NTSYNC_IOC_CREATE_MUTEX:
         return e.createMutex(device, getU32(input, 0), getU32(input, 4));
-      case N.NTSYNC_IOC_CREATE_EVENT:
+      case NTSYNC_IOC_CREATE_EVENT:
         return e.createEvent(device, getU32(input, 0), getU32(input, 4));
-      case N.NTSYNC_IOC_WAIT_ANY:
+      case NTSYNC_IOC_WAIT_ANY:
         return this.wait(device, false, input, output, caller, tag);
-      case N.NTSYNC_IOC_WAIT_ALL:
+      case NTSYNC_IOC_WAIT_ALL:
         return this.wait(device, true, input, output, caller, tag);
       default:
         return -ENOTTY;
@@ -74,9 +90,9 @@ export class Dispatcher<Tag> {
     this.pending = null;
     const e = this.engine;
     switch (cmd) {
-      case N.NTSYNC_IOC_SEM_RELEASE:
+      case NTSYNC_IOC_SEM_RELEASE:
         return this.replyU32(output, e.semRelease(object, getU32(input, 0)));
-      case N.NTSYNC_IOC_MUTEX_UNLOCK: {
+      case NTSYNC_IOC_MUTEX_UNLOCK: {
         const prev = e.mutexUnlock(object, getU32(input, 0));
         if (prev < 0) return prev;
         // Only `count` is written back; `owner` goes back exactly as it came in.
@@ -85,24 +101,24 @@ export class Dispatcher<Tag> {
         this.outLength = 8;
         return 0;
       }
-      case N.NTSYNC_IOC_MUTEX_KILL:
+      case NTSYNC_IOC_MUTEX_KILL:
         return e.mutexKill(object, getU32(input, 0));
-      case N.NTSYNC_IOC_EVENT_SET:
+      case NTSYNC_IOC_EVENT_SET:
         return this.replyU32(output, e.eventSet(object));
-      case N.NTSYNC_IOC_EVENT_RESET:
+      case NTSYNC_IOC_EVENT_RESET:
         return this.replyU32(output, e.eventReset(object));
-      case N.NTSYNC_IOC_EVENT_PULSE:
+      case NTSYNC_IOC_EVENT_PULSE:
         return this.replyU32(output, e.eventPulse(object));
-      case N.NTSYNC_IOC_SEM_READ: {
+      case NTSYNC_IOC_SEM_READ: {
         const r = e.semRead(object, this.sem);
         return r < 0 ? r : this.replyPair(output, this.sem.count, this.sem.max, r);
       }
-      case N.NTSYNC_IOC_MUTEX_READ: {
+      case NTSYNC_IOC_MUTEX_READ: {
         // An abandoned mutex still copies out its {0, 0} before failing with EOWNERDEAD.
         const r = e.mutexRead(object, this.mutex);
         return r < 0 && r !== -EOWNERDEAD ? r : this.replyPair(output, this.mutex.owner, this.mutex.count, r);
       }
-      case N.NTSYNC_IOC_EVENT_READ: {
+      case NTSYNC_IOC_EVENT_READ: {
         const r = e.eventRead(object, this.event);
         return r < 0 ? r : this.replyPair(output, this.event.manual, this.event.signaled, r);
       }

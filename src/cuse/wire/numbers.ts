@@ -3,8 +3,6 @@
 // the request path free of allocations.
 import { getU32, putU32 } from '../../ioctl/bytes';
 
-export { getU32, putU32 };
-
 export function getU16(buf: Uint8Array, off: number): number {
   return buf[off] | (buf[off + 1] << 8);
 }

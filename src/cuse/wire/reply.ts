@@ -11,7 +11,8 @@ import {
   OUT_HEADER,
   STATFS_OUT,
 } from './layout';
-import { putU16, putU32, putU64n } from './numbers';
+import { putU32 } from '../../ioctl/bytes';
+import { putU16, putU64n } from './numbers';
 
 const H = OUT_HEADER.size;
 

@@ -13,7 +13,8 @@ import {
   OPEN_IN,
   READ_IN,
 } from './layout';
-import { getU32, getU64n } from './numbers';
+import { getU32 } from '../../ioctl/bytes';
+import { getU64n } from './numbers';
 
 export class InHeader {
   /** Total request length, header included. */
