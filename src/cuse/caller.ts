@@ -5,7 +5,7 @@ import { EFAULT } from '../core/errno';
 import type { Caller } from '../ioctl/dispatch';
 import { ProcessMemoryReader } from '../sys/process-memory';
 import { ProcFdStat } from '../sys/statx';
-import type { ObjectFs } from './object-fs';
+import { objectIdOfIno } from './object-fs';
 
 export class ProcessCaller implements Caller {
   /** The thread that issued the current request (the FUSE header's pid). */
@@ -16,8 +16,6 @@ export class ProcessCaller implements Caller {
 
   private readonly memory = new ProcessMemoryReader(512);
   private readonly fdStat = new ProcFdStat();
-
-  constructor(private readonly fs: ObjectFs) {}
 
   readMemory(addressLo: number, addressHi: number, length: number, into: Uint8Array): number {
     // A gone thread, a bad pointer or a pid outside our namespace (0) all look like a bad
@@ -36,7 +34,6 @@ export class ProcessCaller implements Caller {
     const st = this.fdStat;
     if (st.stat(this.tid, fd) !== 0) return 0;
     if (st.devMajor !== this.mountDevMajor || st.devMinor !== this.mountDevMinor) return 0;
-    const node = this.fs.objectByIno(st.ino);
-    return node ? node.objectId : 0;
+    return objectIdOfIno(st.ino);
   }
 }

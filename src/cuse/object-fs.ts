@@ -39,6 +39,15 @@ export const STATUS_INO = 4;
 /** Object id 1 is inode 16; 5..15 stay free for files to come. */
 const OBJECT_INO_BASE = 15;
 
+/**
+ * The object an inode number of this filesystem names, or 0 for the static files. Plain
+ * arithmetic: whether that object still lives is the engine's to check (a wait validates every
+ * object it is given), and an fd can only name an object whose file is open.
+ */
+export function objectIdOfIno(ino: number): ObjectId {
+  return ino > OBJECT_INO_BASE ? ino - OBJECT_INO_BASE : 0;
+}
+
 export class ObjectFs {
   readonly root = new FsNode(FUSE_ROOT_ID, NodeKind.Root, 0, 0);
   readonly device = new FsNode(DEVICE_INO, NodeKind.Device, 0, 0);

@@ -144,7 +144,7 @@ export class NtsyncServer {
     this.describeDaemon = options.describe ?? (() => ({ transport: '?', device: '?', mount: '?' }));
     this.now = options.now ?? clockNow;
     this.dispatcher = new Dispatcher<PendingWait>(this.engine, this.now);
-    this.caller = new ProcessCaller(this.fs);
+    this.caller = new ProcessCaller();
 
     const h = this.handlers;
     h[Op.FUSE_INIT] = this.init;

@@ -39,18 +39,28 @@ export class ProcFdStat {
   private readonly words = new Uint32Array(koffi.view(this.bufMem, STATX_SIZE));
   /** tid → fd of /proc/<tid>/fd, in insertion order (the oldest is evicted first). */
   private readonly dirs = new Map<number, number>();
+  /** The directory of the thread looked up last (-1 = none); always one of `dirs`. */
+  private lastTid = -1;
+  private lastDir = -1;
 
   /** Follows the caller's fd `fd` (in /proc/<tid>/fd) with AT_STATX_DONT_SYNC. Returns 0 or -errno. */
   stat(tid: number, fd: number): number {
     putDecimalZ(this.name, fd);
-    const kept = this.dirs.get(tid);
+    // A wait resolves all its fds for one thread: the last directory usually serves again.
+    const kept = tid === this.lastTid ? this.lastDir : this.dirs.get(tid);
     if (kept !== undefined) {
-      if (this.statAt(kept) === 0) return 0;
+      if (this.statAt(kept) === 0) {
+        this.lastTid = tid;
+        this.lastDir = kept;
+        return 0;
+      }
       // The thread may be gone and its number reused: look again through a fresh directory.
       this.forget(tid);
     }
     const dir = this.openDir(tid);
     if (dir < 0) return dir;
+    this.lastTid = tid;
+    this.lastDir = dir;
     return this.statAt(dir);
   }
 
@@ -58,6 +68,7 @@ export class ProcFdStat {
   close(): void {
     for (const dir of this.dirs.values()) sysClose(dir);
     this.dirs.clear();
+    this.lastTid = -1;
   }
 
   private statAt(dir: number): number {
@@ -80,6 +91,7 @@ export class ProcFdStat {
   private forget(tid: number): void {
     const dir = this.dirs.get(tid);
     if (dir === undefined) return;
+    if (tid === this.lastTid) this.lastTid = -1;
     this.dirs.delete(tid);
     sysClose(dir);
   }
