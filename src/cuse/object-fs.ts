@@ -75,6 +75,13 @@ export class ObjectFs {
     return node && node.kind === NodeKind.Object && node.live ? node : undefined;
   }
 
+  /** Inode numbers of the live objects, ascending (ids only grow, and a Map keeps insertion order). */
+  liveObjectInos(): number[] {
+    const inos: number[] = [];
+    for (const node of this.nodes.values()) if (node.kind === NodeKind.Object && node.live) inos.push(node.ino);
+    return inos;
+  }
+
   get objectCount(): number {
     return this.liveCount;
   }

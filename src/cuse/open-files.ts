@@ -1,12 +1,16 @@
-// Open file handles (the FUSE `fh`) of the device, control and status files, until their RELEASE.
+// Open file handles (the FUSE `fh`) of the device, control and status files and of the root
+// directory, until their RELEASE (RELEASEDIR).
 // An object file opens once, so its open needs no record of its own: its fh is its inode
 // number, and these handles count from far above any inode number.
 import type { DeviceId } from '../core/types';
+import type { DirEntries } from './wire/reply';
 
 export enum OpenKind {
   Device,
   Control,
   Status,
+  /** The root directory, opened for `ls`. */
+  Dir,
 }
 
 /** The first fh of a device or control open; every fh below it is an object's inode number. */
@@ -17,6 +21,8 @@ export class OpenFile {
   supervisorTgid = 0;
   /** Status opens: the snapshot taken at open, which every READ of this open serves. */
   content: Uint8Array | null = null;
+  /** Directory opens: the listing taken at OPENDIR, which every READDIR of this open pages through. */
+  listing: DirEntries | null = null;
 
   constructor(
     readonly fh: number,

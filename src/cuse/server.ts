@@ -11,7 +11,8 @@ import { NTSYNC_CREATE_IOCTLS } from '../ioctl/numbers';
 import { clockNow } from '../sys/clock';
 import { ProcessCaller } from './caller';
 import type { Log } from './log';
-import { NodeKind, ObjectFs, type FsNode } from './object-fs';
+import { RootListing } from './dir-listing';
+import { NodeKind, ObjectFs, objectIdOfIno, type FsNode } from './object-fs';
 import { FIRST_HANDLE_FH, OpenFiles, OpenKind, type OpenFile } from './open-files';
 import { PendingWait, PendingWaits } from './pending-waits';
 import { MAX_IOCTL_DATA, MAX_WRITE, Session } from './session';
@@ -57,6 +58,7 @@ import {
   encodeAttr,
   encodeCuseInit,
   encodeData,
+  encodeDirents,
   encodeEmpty,
   encodeEntry,
   encodeError,
@@ -68,6 +70,7 @@ import {
 
 const ENOENT = 2;
 const EIO = 5;
+const EBADF = 9;
 const ENOTDIR = 20;
 const EISDIR = 21;
 const EPROTO = 71;
@@ -163,6 +166,10 @@ export class NtsyncServer {
     h[Op.FUSE_READ] = this.read;
     h[Op.FUSE_WRITE] = this.readOrWrite;
     h[Op.FUSE_POLL] = this.poll;
+    h[Op.FUSE_OPENDIR] = this.opendir;
+    h[Op.FUSE_READDIR] = this.readdir;
+    // RELEASEDIR carries the same struct as RELEASE, and a directory handle needs nothing more.
+    h[Op.FUSE_RELEASEDIR] = this.release;
   }
 
   /**
@@ -348,6 +355,23 @@ export class NtsyncServer {
       case NodeKind.Status:
         return this.openStatus(s);
     }
+  };
+
+  /** `ls` of the mount: the root's listing is taken here, READDIR pages through it. */
+  private readonly opendir = (s: Session): void => {
+    const node = s.kind === 'fuse' ? this.fs.get(this.header.nodeid) : undefined;
+    if (!node) return this.replyError(s, s.kind === 'fuse' ? ENOENT : ENOSYS);
+    if (node.kind !== NodeKind.Root) return this.replyError(s, ENOTDIR);
+    const file = this.files.add(OpenKind.Dir, 0);
+    file.listing = new RootListing(this.fs.liveObjectInos(), objectIdOfIno);
+    this.send(s, encodeOpen(s.replyBuf, this.header.unique, file.fh, 0));
+  };
+
+  private readonly readdir = (s: Session): void => {
+    const r = this.readIn;
+    const file = decodeReadIn(s.readBuf, this.header, r) && r.fh >= FIRST_HANDLE_FH ? this.files.get(r.fh) : undefined;
+    if (!file || !file.listing) return this.replyError(s, EBADF);
+    this.send(s, encodeDirents(s.replyBuf, this.header.unique, file.listing, r.offset, r.size));
   };
 
   /** The snapshot is taken once, at open, so a reader sees one consistent state. */

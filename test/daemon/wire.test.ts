@@ -23,6 +23,7 @@ import {
 import {
   encodeAttr,
   encodeCuseInit,
+  encodeDirents,
   encodeEmpty,
   encodeEntry,
   encodeError,
@@ -277,6 +278,35 @@ describe('replies', () => {
     expect(buf.subarray(0, 36)).toEqual(new Image(36).u32(0, 36).u64(8, 18).i32(16, -130).u32(32, 0x04030201).bytes);
     expect(encodeIoctl(buf, 20, 3, 0)).toBe(32);
     expect(buf.subarray(0, 32)).toEqual(reply(32, 0, 20).i32(16, 3).bytes);
+  });
+
+  test('fuse_dirent: ino 0, off 8, namelen 16, type 20, name 24, each padded to 8 bytes; whole entries only', () => {
+    const names = ['.', 'device', '12345678'];
+    const entries = {
+      count: names.length,
+      ino: (i: number) => [1, 2, 0x1_0000_0010][i],
+      type: (i: number) => (i === 0 ? 4 : 8),
+      writeName: (i: number, b: Uint8Array, at: number) => {
+        b.set(Buffer.from(names[i]), at);
+        return names[i].length;
+      },
+    };
+    const image = reply(16 + 32 + 32 + 32, 0, 24)
+      .u64(16, 1).u64(24, 1).u32(32, 1).u32(36, 4)
+      .u64(48, 2).u64(56, 2).u32(64, 6).u32(68, 8)
+      .u64(80, 0x1_0000_0010).u64(88, 3).u32(96, 8).u32(100, 8).bytes;
+    image.set(Buffer.from('.'), 40);
+    image.set(Buffer.from('device'), 72);
+    image.set(Buffer.from('12345678'), 104);
+    const buf = out().fill(0xee);
+    expect(encodeDirents(buf, 24, entries, 0, 4096)).toBe(112);
+    expect(buf.subarray(0, 112)).toEqual(image);
+    // From the cookie of the first entry on; and a size that cuts the last entry drops it whole.
+    const from1 = out().fill(0xee);
+    expect(encodeDirents(from1, 24, entries, 1, 63)).toBe(48);
+    expect(from1.subarray(16, 48)).toEqual(image.subarray(48, 80));
+    // Past the end: an empty reply, which ends the listing.
+    expect(encodeDirents(out(), 24, entries, 3, 4096)).toBe(16);
   });
 
   test('fuse_statfs_out: blocks 0, bfree 8, bavail 16, files 24, ffree 32, bsize 40, namelen 44, frsize 48 (80 bytes)', () => {

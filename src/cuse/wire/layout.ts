@@ -118,6 +118,12 @@ export const FUSE_IOCTL_COMPAT = 1 << 0;
 export const FUSE_IOCTL_UNRESTRICTED = 1 << 1;
 export const FUSE_IOCTL_DIR = 1 << 4;
 
+/** struct fuse_dirent: a READDIR reply is a run of these, each padded to 8 bytes. */
+export const DIRENT = { nameOffset: 24, ino: 0, off: 8, namelen: 16, type: 20 } as const;
+/** d_type values (<dirent.h>). */
+export const DT_DIR = 4;
+export const DT_REG = 8;
+
 export const READ_IN = { size: 40, fh: 0, offset: 8, size_: 16 } as const;
 export const WRITE_IN = { size: 40, fh: 0, offset: 8, size_: 16 } as const;
 export const POLL_IN = { size: 24, fh: 0, kh: 8, flags: 16, events: 20 } as const;

@@ -4,6 +4,7 @@ import {
   ATTR,
   ATTR_OUT,
   CUSE_INIT_OUT,
+  DIRENT,
   ENTRY_OUT,
   INIT_OUT,
   IOCTL_OUT,
@@ -215,4 +216,35 @@ export function encodeStatfs(buf: Uint8Array, unique: number, st: StatfsOut): nu
   putU32(buf, H + STATFS_OUT.namelen, st.namelen);
   putU32(buf, H + STATFS_OUT.frsize, st.bsize);
   return putHeader(buf, len, 0, unique);
+}
+
+/** What a READDIR reply lists: entries 0..count-1, in a fixed order. */
+export interface DirEntries {
+  readonly count: number;
+  ino(i: number): number;
+  type(i: number): number;
+  /** Writes entry i's name at buf[at..]; returns its length (at most 255 bytes). */
+  writeName(i: number, buf: Uint8Array, at: number): number;
+}
+
+/**
+ * READDIR: the entries from index `offset` on that fit in `size` bytes, each with the offset of
+ * the entry after it (the kernel's cookie for the next READDIR). An empty reply is the end.
+ */
+export function encodeDirents(buf: Uint8Array, unique: number, entries: DirEntries, offset: number, size: number): number {
+  const end = H + Math.min(size, buf.length - H);
+  let pos = H;
+  for (let i = offset; i < entries.count; i++) {
+    // Names are written in place first; an entry that does not fit is dropped whole.
+    const namelen = entries.writeName(i, buf, pos + DIRENT.nameOffset);
+    const reclen = (DIRENT.nameOffset + namelen + 7) & ~7;
+    if (pos + reclen > end) break;
+    putU64n(buf, pos + DIRENT.ino, entries.ino(i));
+    putU64n(buf, pos + DIRENT.off, i + 1);
+    putU32(buf, pos + DIRENT.namelen, namelen);
+    putU32(buf, pos + DIRENT.type, entries.type(i));
+    buf.fill(0, pos + DIRENT.nameOffset + namelen, pos + reclen);
+    pos += reclen;
+  }
+  return putHeader(buf, pos, 0, unique);
 }

@@ -2,6 +2,8 @@
  * unlock, kill, and the ioctls that must fail. */
 #include "harness.h"
 
+#include <dirent.h>
+
 TEST(semaphore_state)
 {
 	become_supervisor();
@@ -242,5 +244,79 @@ TEST(each_open_is_an_instance)
 	CHECK_EQ(wait_any_poll(dev2, &sem2, 1, 123, NULL), 0);
 }
 
+/* How many entries of the mount's listing have inode `ino` and name `name` (NULL: any name);
+ * also checks the static entries and that every name is unique. */
+static int listing_count(ino_t ino, const char *name, int *total)
+{
+	DIR *d = opendir(mount_path());
+	CHECK(d != NULL);
+	int found = 0, statics = 0, n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		n++;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) {
+			CHECK_EQ(e->d_type, DT_DIR);
+			statics++;
+			continue;
+		}
+		if (!strcmp(e->d_name, "device") || !strcmp(e->d_name, "control") || !strcmp(e->d_name, "status")) {
+			CHECK_EQ(e->d_type, DT_REG);
+			statics++;
+			continue;
+		}
+		CHECK_EQ(e->d_type, DT_REG);
+		if (e->d_ino == ino && (!name || !strcmp(e->d_name, name))) found++;
+	}
+	CHECK_EQ(closedir(d), 0);
+	CHECK_EQ(statics, 5);
+	if (total) *total = n;
+	return found;
+}
+
+TEST(mount_listing)
+{
+	become_supervisor();
+	int dev = open_device();
+	enum { MANY = 300 }; /* more than one READDIR page of entries */
+	int fds[MANY];
+	struct stat st[MANY];
+	for (int i = 0; i < MANY; i++) {
+		fds[i] = create_sem(dev, 0, 1);
+		CHECK_EQ(fstat(fds[i], &st[i]), 0);
+	}
+	int total = 0;
+	for (int i = 0; i < MANY; i++) CHECK_EQ(listing_count(st[i].st_ino, NULL, i == 0 ? &total : NULL), 1);
+	CHECK(total >= MANY + 5);
+
+	/* Each name opens nothing new but stats as the object it lists. */
+	DIR *d = opendir(mount_path());
+	CHECK(d != NULL);
+	struct dirent *e;
+	int checked = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_ino != st[0].st_ino) continue;
+		char path[512];
+		struct stat by_name;
+		snprintf(path, sizeof(path), "%s/%s", mount_path(), e->d_name);
+		CHECK_EQ(stat(path, &by_name), 0);
+		CHECK_EQ(by_name.st_ino, st[0].st_ino);
+		checked++;
+	}
+	closedir(d);
+	CHECK_EQ(checked, 1);
+
+	/* A closed object leaves the listing once its file is released (RELEASE is asynchronous). */
+	ino_t gone = st[0].st_ino;
+	close(fds[0]);
+	int tries = 0;
+	while (listing_count(gone, NULL, NULL) != 0) {
+		CHECK(++tries < 200);
+		usleep(5000);
+	}
+	for (int i = 1; i < MANY; i++) close(fds[i]);
+	close(dev);
+}
+
 RUN(T(semaphore_state), T(mutex_state), T(manual_event_state), T(auto_event_state), T(wrong_kind_and_unknown_ioctls),
-    T(plain_file_operations), T(each_open_is_an_instance))
+    T(plain_file_operations), T(each_open_is_an_instance),
+    T(mount_listing))
