@@ -1,7 +1,7 @@
 // One kernel connection: /dev/fuse (the object filesystem) or /dev/cuse (the character device).
 // Owns the fd, the read buffer and the reply buffer, and the handshake state; what a request
 // means is the server's business.
-import { readInto, writeFrom } from '../sys/raw-io';
+import { NativeBuffer, readIntoNative, writeFromNative } from '../sys/raw-io';
 import { sysClose } from '../sys/io';
 import { FUSE_MIN_READ_BUFFER, IOCTL_IN_DATA, IOCTL_OUT_DATA } from './wire/layout';
 import type { PendingWait } from './pending-waits';
@@ -19,9 +19,15 @@ export const MAX_IOCTL_DATA = 64;
 export const MAX_WRITE = 4096;
 
 export class Session {
-  /** max(8192, header + write header + max_write): the kernel refuses smaller reads. */
-  readonly readBuf = new Uint8Array(Math.max(FUSE_MIN_READ_BUFFER, 80 + MAX_WRITE));
-  readonly replyBuf = new Uint8Array(4096);
+  /**
+   * max(8192, header + write header + max_write): the kernel refuses smaller reads. Both buffers
+   * are native and never freed: a session lasts as long as the daemon, and an answer computed
+   * after close may still be encoded into them.
+   */
+  private readonly readMem = new NativeBuffer(Math.max(FUSE_MIN_READ_BUFFER, 80 + MAX_WRITE));
+  private readonly replyMem = new NativeBuffer(4096);
+  readonly readBuf = this.readMem.bytes;
+  readonly replyBuf = this.replyMem.bytes;
   /** An IOCTL's in-data, in place in the read buffer (no copy). */
   readonly ioctlInput = this.readBuf.subarray(IOCTL_IN_DATA, IOCTL_IN_DATA + MAX_IOCTL_DATA);
   /** Where an IOCTL reply's out-data goes, in place in the reply buffer. */
@@ -46,7 +52,7 @@ export class Session {
    */
   receive(): number {
     for (;;) {
-      const n = readInto(this.fd, this.readBuf, this.readBuf.length);
+      const n = readIntoNative(this.fd, this.readMem, this.readMem.size);
       if (n > 0) return n;
       // ENOENT: the request was interrupted and withdrawn between poll and read.
       if (n === -EINTR) continue;
@@ -61,7 +67,7 @@ export class Session {
    * longer waits for this request (it was interrupted and aborted), which is not an error.
    */
   send(length: number): number {
-    const n = writeFrom(this.fd, this.replyBuf, length);
+    const n = writeFromNative(this.fd, this.replyMem, length);
     return n < 0 ? n : 0;
   }
 
