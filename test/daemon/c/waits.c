@@ -344,6 +344,54 @@ TEST(many_waiters_many_objects)
 	check_event(decoy, 1, 0);
 }
 
+/* Issue 7's rule for any cache of fd resolution: another thread closes an fd and gets a new
+ * object at the same number; a wait on that number must see the new object every time. */
+struct reuse_state {
+	pthread_barrier_t step;
+	int dev;
+	int slot;
+	int rounds;
+};
+
+static void *reuse_fd_number(void *arg)
+{
+	struct reuse_state *st = arg;
+	for (int i = 1; i < st->rounds; i++) {
+		pthread_barrier_wait(&st->step);
+		CHECK_EQ(close(st->slot), 0);
+		/* Odd rounds: a signalled semaphore, even rounds: an empty one. */
+		int fd = create_sem(st->dev, i & 1, 1);
+		CHECK(fd >= 0);
+		if (fd != st->slot) {
+			CHECK_EQ(dup2(fd, st->slot), st->slot);
+			CHECK_EQ(close(fd), 0);
+		}
+		pthread_barrier_wait(&st->step);
+	}
+	return NULL;
+}
+
+TEST(fd_number_reused_by_another_thread)
+{
+	become_supervisor();
+	struct reuse_state st = { .dev = open_device(), .rounds = 400 };
+	st.slot = create_sem(st.dev, 0, 1);
+	CHECK_EQ(pthread_barrier_init(&st.step, NULL, 2), 0);
+	pthread_t t;
+	CHECK_EQ(pthread_create(&t, NULL, reuse_fd_number, &st), 0);
+	CHECK_EQ(wait_any_poll(st.dev, &st.slot, 1, 123, NULL), -ETIMEDOUT);
+	for (int i = 1; i < st.rounds; i++) {
+		pthread_barrier_wait(&st.step);
+		pthread_barrier_wait(&st.step);
+		CHECK_EQ(wait_any_poll(st.dev, &st.slot, 1, 123, NULL), (i & 1) ? 0 : -ETIMEDOUT);
+		/* And WAIT_ALL on that number resolves the same object, empty by now either way. */
+		CHECK_EQ(wait_all_poll(st.dev, &st.slot, 1, 123, NULL), -ETIMEDOUT);
+	}
+	CHECK_EQ(pthread_join(t, NULL), 0);
+	CHECK_EQ(pthread_barrier_destroy(&st.step), 0);
+}
+
 RUN(T(wait_any_poll), T(wait_argument_checks), T(wait_all_poll), T(wake_any_semaphore), T(wake_any_mutex_and_event),
     T(wake_any_fifo), T(wake_all), T(wait_all_before_wait_any), T(alert_wakes_waiter),
-    T(abandoned_mutex_wakes_with_ownerdead), T(pulse_and_shared_owner_wake_several), T(many_waiters_many_objects))
+    T(abandoned_mutex_wakes_with_ownerdead), T(pulse_and_shared_owner_wake_several), T(many_waiters_many_objects),
+    T(fd_number_reused_by_another_thread))
