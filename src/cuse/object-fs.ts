@@ -1,7 +1,8 @@
 // The object filesystem's namespace: the root directory, `device`, `control`, and one file per
-// object named by its decimal id. An object file's inode number (= its FUSE node id, and the fh
-// of its one open) is the engine's object id, a counter that is never reset, past the static
-// files' numbers: an fd's st_ino names one object for the daemon's whole life.
+// object named by its decimal id. An object file's inode number (= its FUSE node id; the fh of
+// its one open is made from it, see open-files.ts) is the engine's object id, a counter that is
+// never reset, past the static files' numbers: an fd's st_ino names one object for the
+// daemon's whole life.
 import type { ObjectId } from '../core/types';
 import { CONTROL_FILE, DEVICE_FILE, STATUS_FILE } from '../ioctl/control';
 import { FUSE_ROOT_ID, S_IFDIR, S_IFREG } from './wire/layout';

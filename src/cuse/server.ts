@@ -13,7 +13,7 @@ import { ProcessCaller } from './caller';
 import type { Log } from './log';
 import { RootListing } from './dir-listing';
 import { NodeKind, ObjectFs, objectIdOfIno, type FsNode } from './object-fs';
-import { FIRST_HANDLE_FH, OpenFiles, OpenKind, type OpenFile } from './open-files';
+import { inoOfObjectFh, isObjectFh, objectFh, OpenFiles, OpenKind, type OpenFile } from './open-files';
 import { PendingWait, PendingWaits } from './pending-waits';
 import { MAX_IOCTL_DATA, MAX_WRITE, Session } from './session';
 import { Supervisors } from './supervisors';
@@ -369,7 +369,7 @@ export class NtsyncServer {
 
   private readonly readdir = (s: Session): void => {
     const r = this.readIn;
-    const file = decodeReadIn(s.readBuf, this.header, r) && r.fh >= FIRST_HANDLE_FH ? this.files.get(r.fh) : undefined;
+    const file = decodeReadIn(s.readBuf, this.header, r) && !isObjectFh(r.fh) ? this.files.get(r.fh) : undefined;
     if (!file || !file.listing) return this.replyError(s, EBADF);
     this.send(s, encodeDirents(s.replyBuf, this.header.unique, file.listing, r.offset, r.size));
   };
@@ -426,16 +426,16 @@ export class NtsyncServer {
     if (node.opened || this.supervisors.tgidOf(this.header.pid) !== node.creatorTgid) return this.replyError(s, EACCES);
     node.opened = true;
     this.unopened.get(node.creatorTgid)?.delete(node);
-    this.replyOpen(s, node.ino);
+    this.replyOpen(s, objectFh(node.ino));
   }
 
   private replyOpen(s: Session, fh: number): void {
     this.send(s, encodeOpen(s.replyBuf, this.header.unique, fh, OPEN_FLAGS));
   }
 
-  /** The object behind an fh below FIRST_HANDLE_FH: its open file, while it is open. */
+  /** The object behind an object fh: its open file, while it is open. */
   private objectOpenedAs(fh: number): FsNode | undefined {
-    const node = this.fs.objectByIno(fh);
+    const node = this.fs.objectByIno(inoOfObjectFh(fh));
     return node && node.opened ? node : undefined;
   }
 
@@ -447,7 +447,7 @@ export class NtsyncServer {
     const fh = decodeLeadingFh(s.readBuf, this.header, RELEASE_IN.size);
     this.send(s, encodeEmpty(s.replyBuf, this.header.unique));
     if (fh < 0) return;
-    if (fh < FIRST_HANDLE_FH) {
+    if (isObjectFh(fh)) {
       const node = this.objectOpenedAs(fh);
       if (node) this.closeObjectFile(node);
     } else {
@@ -488,7 +488,7 @@ export class NtsyncServer {
     // The kernel only sends bytes the direction bits ask for; clear the rest of the window so
     // no decoder can see a previous request's bytes.
     if (io.inSize < MAX_IOCTL_DATA) s.ioctlInput.fill(0, io.inSize);
-    if (io.fh < FIRST_HANDLE_FH) {
+    if (isObjectFh(io.fh)) {
       const node = this.objectOpenedAs(io.fh);
       if (!node) return this.replyIoctl(s, -ENOTTY, 0);
       this.replyIoctl(s, this.dispatcher.objectIoctl(node.objectId, io.cmd, s.ioctlInput, s.ioctlOutput), this.dispatcher.outLength);
@@ -636,7 +636,7 @@ export class NtsyncServer {
   /** READ serves the status file; anything else is EINVAL, as on the kernel's files. */
   private readonly read = (s: Session): void => {
     const r = this.readIn;
-    const file = decodeReadIn(s.readBuf, this.header, r) && r.fh >= FIRST_HANDLE_FH ? this.files.get(r.fh) : undefined;
+    const file = decodeReadIn(s.readBuf, this.header, r) && !isObjectFh(r.fh) ? this.files.get(r.fh) : undefined;
     if (!file || file.kind !== OpenKind.Status || !file.content) return this.replyError(s, EINVAL);
     this.send(s, encodeData(s.replyBuf, this.header.unique, file.content, r.offset, r.size));
   };
