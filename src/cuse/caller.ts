@@ -17,11 +17,11 @@ export class ProcessCaller implements Caller {
   private readonly memory = new ProcessMemoryReader(512);
   private readonly fdStat = new ProcFdStat();
 
-  readMemory(addressLo: number, addressHi: number, length: number, into: Uint8Array): number {
+  readMemory(pointer: Uint8Array, at: number, length: number, into: Uint8Array): number {
     // A gone thread, a bad pointer or a pid outside our namespace (0) all look like a bad
     // pointer to the caller: the kernel would report EFAULT for what it cannot copy.
     if (this.tid <= 0) return -EFAULT;
-    return this.memory.readAt(this.tid, addressLo, addressHi, length, into) === 0 ? 0 : -EFAULT;
+    return this.memory.readAtPointer(this.tid, pointer, at, length, into) === 0 ? 0 : -EFAULT;
   }
 
   /** Releases the /proc directories kept open for recent callers. */

@@ -30,6 +30,7 @@ export class PendingWaits {
   /** The deadline each timer is armed for, or NO_TIMER. */
   private readonly armedAt = [NO_TIMER, NO_TIMER];
   private readonly pool: PendingWait[] = [];
+  private spare: PendingWait | null = null;
   private count = 0;
 
   constructor() {
@@ -42,6 +43,13 @@ export class PendingWaits {
 
   /** A blank record to pass to the dispatcher as the tag of a wait that may sleep. */
   take(): PendingWait {
+    // Most waits complete at once and hand their record straight back: a spare slot serves
+    // them without the pool array shrinking and growing its backing store every time.
+    const spare = this.spare;
+    if (spare) {
+      this.spare = null;
+      return spare;
+    }
     return this.pool.pop() ?? new PendingWait();
   }
 
@@ -49,7 +57,8 @@ export class PendingWaits {
   recycle(rec: PendingWait): void {
     rec.session = null;
     rec.wait = null;
-    this.pool.push(rec);
+    if (!this.spare) this.spare = rec;
+    else this.pool.push(rec);
   }
 
   /** Starts tracking a wait the dispatcher returned as pending; `rec` is its tag. */

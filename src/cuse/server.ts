@@ -7,7 +7,7 @@ import { EACCES, EINVAL, ENOSYS, ENOTTY, EPERM, ERESTARTSYS, ETIMEDOUT } from '.
 import { ObjectType, type ClockNow } from '../core/types';
 import { Dispatcher, PENDING } from '../ioctl/dispatch';
 import { CREATE_ARGS_SIZE, NTSYNCD_IOC_CREATE, NTSYNCD_IOC_CUSE_DEVICE, NTSYNCD_IOC_REGISTER } from '../ioctl/control';
-import { NTSYNC_CREATE_IOCTLS } from '../ioctl/numbers';
+import { isCreateIoctl } from '../ioctl/numbers';
 import { clockNow } from '../sys/clock';
 import { ProcessCaller } from './caller';
 import type { Log } from './log';
@@ -508,7 +508,7 @@ export class NtsyncServer {
       const r = this.controlCreate(s, file);
       return this.replyIoctl(s, r, r === 0 ? CREATE_ARGS_SIZE : 0);
     }
-    if (NTSYNC_CREATE_IOCTLS.includes(io.cmd)) {
+    if (isCreateIoctl(io.cmd)) {
       // The launcher's seccomp filter turns these into NTSYNCD_IOC_CREATE plus an injected fd.
       // One that reaches us comes from a process outside that filter; answering the object id
       // would hand the caller a bogus fd number.

@@ -30,10 +30,11 @@ import { endianness } from 'node:os';
 
 export interface Caller {
   /**
-   * Copies `length` bytes at the caller's address `addressHi << 32 | addressLo` into `into`:
-   * 0 or -EFAULT. The address comes as two 32-bit halves so that a wait builds no BigInt.
+   * Copies `length` bytes at a caller's address into `into`: 0 or -EFAULT. The address is the
+   * little-endian u64 at `pointer[at..at+8)`, passed as it sits in the struct, so that a wait
+   * turns it into no number at all (no BigInt, no heap number for a high address).
    */
-  readMemory(addressLo: number, addressHi: number, length: number, into: Uint8Array): number;
+  readMemory(pointer: Uint8Array, at: number, length: number, into: Uint8Array): number;
   /** The object id behind the caller's fd number, or 0 when it is not one of our objects. */
   resolveFd(fd: number): number;
 }
@@ -146,7 +147,7 @@ export class Dispatcher<Tag> {
     const owner = getU32(input, WAIT_OFF.owner);
     const bad = checkWaitArgs(flags, getU32(input, WAIT_OFF.pad), owner, count);
     if (bad !== 0) return bad;
-    if (count > 0 && caller.readMemory(getU32(input, WAIT_OFF.objs), getU32(input, WAIT_OFF.objs + 4), count * 4, this.objsBytes) !== 0) {
+    if (count > 0 && caller.readMemory(input, WAIT_OFF.objs, count * 4, this.objsBytes) !== 0) {
       return -EFAULT;
     }
 
@@ -198,9 +199,10 @@ export class Dispatcher<Tag> {
  * a wait that completes at once then allocates no BigInt at all.
  */
 function decodeTimeout(input: Uint8Array, off: number): bigint {
-  const lo = getU32(input, off);
-  const hi = getU32(input, off + 4);
-  if (lo === 0xffffffff && hi === 0xffffffff) return TIMEOUT_INFINITE;
+  // Signed halves: -1 and 0 are small integers, where 0xffffffff would be a heap number.
+  const lo = getI32(input, off);
+  const hi = getI32(input, off + 4);
+  if (lo === -1 && hi === -1) return TIMEOUT_INFINITE;
   if (lo === 0 && hi === 0) return 0n;
   return getU64(input, off);
 }

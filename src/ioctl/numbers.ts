@@ -31,3 +31,12 @@ export const NTSYNC_CREATE_IOCTLS: readonly number[] = [
   NTSYNC_IOC_CREATE_MUTEX,
   NTSYNC_IOC_CREATE_EVENT,
 ];
+
+/**
+ * Whether `cmd` is one of the CREATE ioctls. Plain comparisons: an ioctl number is above the
+ * small-integer range, and handing it to Array.includes would box it on every request.
+ */
+export function isCreateIoctl(cmd: number): boolean {
+  return cmd === NTSYNC_IOC_CREATE_SEM || cmd === NTSYNC_IOC_CREATE_MUTEX || cmd === NTSYNC_IOC_CREATE_EVENT;
+}
+

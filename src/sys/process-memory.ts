@@ -21,6 +21,7 @@ export class ProcessMemoryReader {
   private readonly remoteIov: unknown;
   /** The remote iovec's words: base low, base high, length low, length high. */
   private readonly remote: Uint32Array;
+  private readonly remoteBytes: Uint8Array;
   private readonly local: Uint32Array;
 
   constructor(readonly scratchSize = 4096) {
@@ -31,6 +32,7 @@ export class ProcessMemoryReader {
     this.remoteIov = koffi.alloc('uint32_t', IOV_WORDS);
     this.local = new Uint32Array(koffi.view(this.localIov, IOV_WORDS * 4));
     this.remote = new Uint32Array(koffi.view(this.remoteIov, IOV_WORDS * 4));
+    this.remoteBytes = new Uint8Array(this.remote.buffer, this.remote.byteOffset, 8);
     const base = koffi.address(native);
     this.local[0] = Number(base & 0xffffffffn);
     this.local[1] = Number(base >> 32n);
@@ -41,20 +43,34 @@ export class ProcessMemoryReader {
     return this.readAt(pid, Number(address & 0xffffffffn), Number((address >> 32n) & 0xffffffffn), length, into);
   }
 
-  /**
-   * Copies `length` bytes at `addressHi << 32 | addressLo` in process (or thread) `pid` into
-   * `into`. Returns 0, or -errno: -EFAULT for an unreadable range (also for a short read),
-   * -ESRCH for a gone process.
-   */
+  /** read() at `addressHi << 32 | addressLo`. */
   readAt(pid: number, addressLo: number, addressHi: number, length: number, into: Uint8Array): number {
+    this.remote[0] = addressLo >>> 0;
+    this.remote[1] = addressHi >>> 0;
+    return this.readFromRemoteBase(pid, length, into);
+  }
+
+  /**
+   * read() at the little-endian u64 address in `pointer[at..at+8)`: the bytes go straight into
+   * the iovec, so the address never becomes a JS number (a high one would be a heap number).
+   */
+  readAtPointer(pid: number, pointer: Uint8Array, at: number, length: number, into: Uint8Array): number {
+    const base = this.remoteBytes;
+    for (let i = 0; i < 8; i++) base[i] = pointer[at + i];
+    return this.readFromRemoteBase(pid, length, into);
+  }
+
+  /**
+   * Copies `length` bytes from the address already in the remote iovec's base into `into`.
+   * Returns 0, or -errno: -EFAULT for an unreadable range (also for a short read), -ESRCH for
+   * a gone process.
+   */
+  private readFromRemoteBase(pid: number, length: number, into: Uint8Array): number {
     const remote = this.remote;
+    const scratch = this.scratch;
     for (let done = 0; done < length; ) {
       const chunk = Math.min(length - done, this.scratchSize);
-      // The address plus `done`, carried into the high word; a carry out of bit 63 wraps, as
-      // the kernel's own pointer arithmetic would (and then faults).
-      const lo = addressLo + done;
-      remote[0] = lo >>> 0;
-      remote[1] = (addressHi + (lo >= TWO_32 ? 1 : 0)) >>> 0;
+      if (done > 0) this.advanceRemoteBase(this.scratchSize);
       remote[2] = chunk;
       remote[3] = 0;
       this.local[2] = chunk;
@@ -62,10 +78,17 @@ export class ProcessMemoryReader {
       const n = c_process_vm_readv(pid, this.localIov, 1, this.remoteIov, 1, 0) as number;
       if (n < 0) return -lastErrno();
       if (n !== chunk) return -EFAULT;
-      const scratch = this.scratch;
       for (let i = 0; i < chunk; i++) into[done + i] = scratch[i];
       done += chunk;
     }
     return 0;
+  }
+
+  /** Adds `by` to the remote base, carrying into the high word; past bit 63 it wraps, as the
+   * kernel's own pointer arithmetic would (and then faults). */
+  private advanceRemoteBase(by: number): void {
+    const lo = this.remote[0] + by;
+    this.remote[0] = lo >>> 0;
+    if (lo >= TWO_32) this.remote[1] = (this.remote[1] + 1) >>> 0;
   }
 }

@@ -25,6 +25,14 @@ test('process_vm_readv copies exactly, and reports unreadable ranges as EFAULT',
   expect(reader.readAt(process.pid, Number(address & 0xffffffffn), Number(address >> 32n), 2000, part)).toBe(0);
   expect(part).toEqual(view.subarray(1000, 3000));
   expect(reader.readAt(process.pid, Number(address & 0xffffffffn), Number(address >> 32n) + 0x8000, 4, part)).toBe(-14);
+  // The address as it sits in a struct (little-endian u64), as a wait passes it.
+  const struct = new Uint8Array(24);
+  new DataView(struct.buffer).setBigUint64(8, address, true);
+  const fromStruct = new Uint8Array(2000);
+  expect(reader.readAtPointer(process.pid, struct, 8, 2000, fromStruct)).toBe(0);
+  expect(fromStruct).toEqual(view.subarray(1000, 3000));
+  new DataView(struct.buffer).setBigUint64(8, 16n, true);
+  expect(reader.readAtPointer(process.pid, struct, 8, 4, fromStruct)).toBe(-14);
 });
 
 test("a caller's fd resolves to its file's device and inode, and a gone process's never does", async () => {

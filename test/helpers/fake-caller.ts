@@ -47,8 +47,8 @@ export class FakeCaller implements Caller {
     return base;
   }
 
-  readMemory(addressLo: number, addressHi: number, length: number, into: Uint8Array): number {
-    const address = (BigInt(addressHi) << 32n) | BigInt(addressLo);
+  readMemory(pointer: Uint8Array, at: number, length: number, into: Uint8Array): number {
+    const address = new DataView(pointer.buffer, pointer.byteOffset + at, 8).getBigUint64(0, true);
     this.reads.push({ address, length });
     // process_vm_readv of nothing reads nothing, whatever the address (as copy_from_user).
     if (length === 0) return 0;

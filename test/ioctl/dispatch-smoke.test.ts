@@ -13,8 +13,8 @@ function setup() {
   const fds = new Map<number, number>();
   const mem = new Map<bigint, Uint8Array>();
   const caller: Caller = {
-    readMemory(lo, hi, len, into) {
-      const m = mem.get((BigInt(hi) << 32n) | BigInt(lo));
+    readMemory(pointer, at, len, into) {
+      const m = mem.get(new DataView(pointer.buffer, pointer.byteOffset + at, 8).getBigUint64(0, true));
       if (!m || m.length < len) return -EFAULT;
       into.set(m.subarray(0, len));
       return 0;
