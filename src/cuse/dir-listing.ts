@@ -4,7 +4,7 @@
 import { CONTROL_FILE, DEVICE_FILE, STATUS_FILE } from '../ioctl/control';
 import type { DirEntries } from './wire/reply';
 import { DT_DIR, DT_REG, FUSE_ROOT_ID } from './wire/layout';
-import { CONTROL_INO, DEVICE_INO, STATUS_INO } from './object-fs';
+import { CONTROL_INO, DEVICE_INO, objectIdOfIno, STATUS_INO } from './object-fs';
 
 const STATIC: readonly { name: string; ino: number; type: number }[] = [
   { name: '.', ino: FUSE_ROOT_ID, type: DT_DIR },
@@ -16,10 +16,8 @@ const STATIC: readonly { name: string; ino: number; type: number }[] = [
 
 export class RootListing implements DirEntries {
   constructor(
-    /** Inode numbers of the live objects at OPENDIR, ascending. */
+    /** Inode numbers of the live objects at OPENDIR, ascending; each is named by its object id. */
     private readonly objectInos: readonly number[],
-    /** An object's name: its id in decimal. */
-    private readonly objectIdOfIno: (ino: number) => number,
   ) {}
 
   get count(): number {
@@ -35,7 +33,7 @@ export class RootListing implements DirEntries {
   }
 
   writeName(i: number, buf: Uint8Array, at: number): number {
-    const name = i < STATIC.length ? STATIC[i].name : String(this.objectIdOfIno(this.objectInos[i - STATIC.length]));
+    const name = i < STATIC.length ? STATIC[i].name : String(objectIdOfIno(this.objectInos[i - STATIC.length]));
     for (let k = 0; k < name.length; k++) buf[at + k] = name.charCodeAt(k);
     return name.length;
   }

@@ -12,7 +12,7 @@ import { clockNow } from '../sys/clock';
 import { ProcessCaller } from './caller';
 import type { Log } from './log';
 import { RootListing } from './dir-listing';
-import { NodeKind, ObjectFs, objectIdOfIno, type FsNode } from './object-fs';
+import { NodeKind, ObjectFs, type FsNode } from './object-fs';
 import { inoOfObjectFh, isObjectFh, objectFh, OpenFiles, OpenKind, type OpenFile } from './open-files';
 import { PendingWait, PendingWaits } from './pending-waits';
 import { MAX_IOCTL_DATA, MAX_WRITE, Session } from './session';
@@ -363,7 +363,7 @@ export class NtsyncServer {
     if (!node) return this.replyError(s, s.kind === 'fuse' ? ENOENT : ENOSYS);
     if (node.kind !== NodeKind.Root) return this.replyError(s, ENOTDIR);
     const file = this.files.add(OpenKind.Dir, 0);
-    file.listing = new RootListing(this.fs.liveObjectInos(), objectIdOfIno);
+    file.listing = new RootListing(this.fs.liveObjectInos());
     this.send(s, encodeOpen(s.replyBuf, this.header.unique, file.fh, 0));
   };
 
