@@ -1,11 +1,17 @@
-/* reference: the mechanisms behind esync and fsync, for comparison with ntsync's ping-pong.
+/* reference: the mechanisms behind esync and fsync, for comparison with ntsync's ping-pong, and
+ * what any userspace ntsync device pays per wait on top of its round trip.
  *
- *   reference --case eventfd_threads|futex_threads|eventfd_procs|futex_procs [--iters N] [--warmup N]
+ *   reference --case eventfd_threads|futex_threads|eventfd_procs|futex_procs|resolve_fd|read_objs
+ *             [--iters N] [--warmup N]
  *
  * A ping-pong round trip: side A signals B and waits for B's answer; B waits, then signals A.
  * eventfd: two blocking eventfds, write(1) to signal, read() to wait (esync's mechanism).
  * futex: two words, set + FUTEX_WAKE to signal, FUTEX_WAIT while the word is 0 to wait (fsync's
  * mechanism, without its spinning). The process variants put the words in a shared mapping.
+ * resolve_fd: statx of /proc/<pid>/fd/<n> of another process through a kept directory fd, as a
+ * daemon resolves each fd of a wait. read_objs: process_vm_readv of 32 bytes (an 8-fd `objs`
+ * array) from another process. Both are timed in batches of 32 (one clock read pair per batch,
+ * so the clock's own cost stays out) and reported per call.
  * One JSON line per case (bench-common.h).
  */
 #include "bench-common.h"
@@ -14,7 +20,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <sys/eventfd.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -121,6 +131,56 @@ static void pingpong(int procs)
 	emit(case_name, &st, "\"per\":\"round trip (2 signals + 2 wakes)\"");
 }
 
+/* ---- what a wait costs a userspace daemon per fd and per array ---- */
+static int32_t objs[8] = { 3, 4, 5, 6, 7, 8, 9, 10 };
+
+enum { BATCH = 32 };
+
+static void per_call_costs(int resolve)
+{
+	int fds[2];
+	if (pipe(fds) < 0)
+		fail("pipe");
+	pid_t child = fork();
+	if (child < 0)
+		fail("fork");
+	if (child == 0) {
+		/* Holds fds[0] and, at the same address as ours (fork), the objs array. */
+		for (;;)
+			pause();
+	}
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)child);
+	int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		fail("open /proc/<child>/fd");
+	char name[16];
+	snprintf(name, sizeof name, "%d", fds[0]);
+	struct statx sx;
+	int32_t into[8];
+	struct iovec local = { into, sizeof into }, remote = { objs, sizeof objs };
+	long batches = (iters + BATCH - 1) / BATCH;
+	int64_t *v = xcalloc((size_t)batches, sizeof(int64_t));
+	for (long b = -(warmup / BATCH + 1); b < batches; b++) {
+		uint64_t t0 = now_ns();
+		for (int k = 0; k < BATCH; k++) {
+			if (resolve) {
+				if (statx(dir, name, AT_STATX_DONT_SYNC, STATX_INO, &sx) < 0)
+					fail("statx");
+			} else if (process_vm_readv(child, &local, 1, &remote, 1, 0) != (ssize_t)sizeof into) {
+				fail("process_vm_readv");
+			}
+		}
+		uint64_t t1 = now_ns();
+		if (b >= 0)
+			v[b] = (int64_t)((t1 - t0) / BATCH);
+	}
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	struct stats st = stats_of(v, (size_t)batches);
+	emit(case_name, &st, resolve ? "\"per\":\"fd resolved through /proc\"" : "\"per\":\"32-byte objs array read\"");
+}
+
 int main(int argc, char **argv)
 {
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -148,6 +208,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(case_name, "eventfd_procs")) pingpong(1);
 	else if (!strcmp(case_name, "futex_threads")) { use_futex = 1; pingpong(0); }
 	else if (!strcmp(case_name, "futex_procs")) { use_futex = 1; pingpong(1); }
+	else if (!strcmp(case_name, "resolve_fd")) per_call_costs(1);
+	else if (!strcmp(case_name, "read_objs")) per_call_costs(0);
 	else {
 		fprintf(stderr, "reference: unknown case %s\n", case_name);
 		return 2;
