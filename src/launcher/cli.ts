@@ -5,6 +5,7 @@ import { DaemonBackend, DaemonMissingError, isKernelNtsyncDevice } from './daemo
 import { EXIT_LAUNCHER_FAILED, LauncherError } from './launcher-error';
 import { parseOptions, USAGE } from './options';
 import { runSupervised, runUnsupervised } from './run-supervised';
+import { StallWatch, stallWarningMs } from './stall-watch';
 
 function log(line: string): void {
   process.stderr.write(`ntsync-run: ${line}\n`);
@@ -47,6 +48,15 @@ export async function ntsyncRunMain(argv: readonly string[]): Promise<number> {
       case 'ours':
         break;
     }
+    backend.watchStalls(
+      new StallWatch(
+        stallWarningMs(),
+        `ntsync-run: ntsyncd has not answered for {s} s; the program's ntsync calls wait until it does. ` +
+          'Check it with `systemctl status ntsyncd` (or its log); `sudo systemctl restart ntsyncd` ends the wait.',
+        'ntsyncd answered again after {s} s.',
+        log,
+      ),
+    );
     return await runSupervised({ command: options.command, backend, log });
   } catch (error) {
     if (error instanceof LauncherError) {

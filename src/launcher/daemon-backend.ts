@@ -16,6 +16,7 @@ import { O_CLOEXEC, O_RDONLY, O_RDWR, sysClose, sysIoctlBuffer, sysIoctlValue, s
 import { AT_FDCWD, AT_STATX_DONT_SYNC, fstatIdentity, newFileIdentity, S_IFCHR, S_IFMT, statxIdentity, type FileIdentity } from '../sys/stat';
 import { errnoName, LauncherError } from './launcher-error';
 import type { ObjectBackend } from './object-backend';
+import type { StallWatch } from './stall-watch';
 
 const ENOENT = 2;
 const EACCES = 13;
@@ -46,6 +47,7 @@ export class DaemonBackend implements ObjectBackend {
   private readonly createBuf = new Uint8Array(CREATE_ARGS_SIZE);
   private readonly createView = new DataView(this.createBuf.buffer);
   private readonly probe = newFileIdentity();
+  private stalls: StallWatch | null = null;
 
   private constructor(
     private readonly mountDir: string,
@@ -107,18 +109,30 @@ export class DaemonBackend implements ObjectBackend {
     );
   }
 
+  /** From now on, a request to the daemon that waits too long is reported by `watch`. */
+  watchStalls(watch: StallWatch): void {
+    this.stalls = watch;
+  }
+
   create(deviceFd: number, type: ObjectType, args: Uint8Array): number {
     this.createBuf.fill(0);
     this.createView.setUint32(0, type, LE);
     this.createBuf.set(args.subarray(0, 8), 4);
-    const r = sysIoctlBuffer(deviceFd, NTSYNCD_IOC_CREATE, this.createBuf);
-    if (r < 0) return r;
-    const id = this.createView.getBigUint64(16, LE);
-    // The daemon lets exactly this process open the new object's file, once.
-    return sysOpen(join(this.mountDir, id.toString()), O_RDWR | O_CLOEXEC);
+    this.stalls?.begin();
+    try {
+      const r = sysIoctlBuffer(deviceFd, NTSYNCD_IOC_CREATE, this.createBuf);
+      if (r < 0) return r;
+      const id = this.createView.getBigUint64(16, LE);
+      // The daemon lets exactly this process open the new object's file, once.
+      return sysOpen(join(this.mountDir, id.toString()), O_RDWR | O_CLOEXEC);
+    } finally {
+      this.stalls?.end();
+    }
   }
 
   close(): void {
+    this.stalls?.close();
+    this.stalls = null;
     if (this.controlFd >= 0) sysClose(this.controlFd);
     this.controlFd = -1;
   }

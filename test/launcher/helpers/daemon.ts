@@ -49,6 +49,11 @@ export class Daemon {
     return this.log;
   }
 
+  /** Sends `signal` (SIGSTOP/SIGCONT: a daemon that hangs, then answers again). */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   /** SIGKILL: the daemon cannot clean up, its mounts stay behind, stale. */
   async kill(): Promise<void> {
     this.child.kill('SIGKILL');
