@@ -16,6 +16,10 @@ Options:
   --device PATH   the device the programs open (default ${DEFAULT_DEVICE}); only checked
   -h, --help      show this help
 
+Environment:
+  NTSYNC_RUN_STALL_WARNING_MS   after how long a request to ntsyncd that gets no answer is
+                                reported on stderr (default 10000)
+
 Needs ntsyncd running (\`sudo systemctl start ntsyncd\`) and Linux 5.14 or newer. On a
 kernel with its own ntsync driver and no ntsyncd, COMMAND simply runs as it is.
 `;
