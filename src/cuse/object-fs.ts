@@ -83,6 +83,11 @@ export class ObjectFs {
     return inos;
   }
 
+  /** The live object file of object `id`, or undefined. */
+  objectById(id: number): FsNode | undefined {
+    return id > 0 ? this.objectByIno(id + OBJECT_INO_BASE) : undefined;
+  }
+
   get objectCount(): number {
     return this.liveCount;
   }
@@ -99,8 +104,7 @@ export class ObjectFs {
     if (matches(name, from, length, DEVICE_FILE)) return this.device;
     if (matches(name, from, length, CONTROL_FILE)) return this.control;
     if (matches(name, from, length, STATUS_FILE)) return this.status;
-    const id = parseDecimalId(name, from, length);
-    return id > 0 ? this.objectByIno(id + OBJECT_INO_BASE) : undefined;
+    return this.objectById(parseDecimalId(name, from, length));
   }
 
   /** The object is gone (its file was released, or it was never opened): its name disappears. */

@@ -6,7 +6,7 @@ import { Engine, type Wait } from '../core/engine';
 import { EACCES, EINVAL, ENOSYS, ENOTTY, EPERM, ERESTARTSYS, ETIMEDOUT } from '../core/errno';
 import { ObjectType, type ClockNow } from '../core/types';
 import { Dispatcher, PENDING } from '../ioctl/dispatch';
-import { CREATE_ARGS_SIZE, NTSYNCD_IOC_CREATE, NTSYNCD_IOC_CUSE_DEVICE, NTSYNCD_IOC_REGISTER } from '../ioctl/control';
+import { CREATE_ARGS_SIZE, NTSYNCD_IOC_CREATE, NTSYNCD_IOC_CUSE_DEVICE, NTSYNCD_IOC_DROP, NTSYNCD_IOC_REGISTER } from '../ioctl/control';
 import { isCreateIoctl } from '../ioctl/numbers';
 import { clockNow } from '../sys/clock';
 import { ProcessCaller } from './caller';
@@ -33,7 +33,7 @@ import {
   IN_HEADER,
   RELEASE_IN,
 } from './wire/layout';
-import { putU64n } from './wire/numbers';
+import { getU64n, putU64n } from './wire/numbers';
 import { copyBytes, getU32, putU32 } from '../ioctl/bytes';
 import {
   CuseInitIn,
@@ -577,9 +577,21 @@ export class NtsyncServer {
         putU32(s.ioctlOutput, 0, this.cuseMajor);
         putU32(s.ioctlOutput, 4, this.cuseMinor);
         return this.replyIoctl(s, 0, 8);
+      case NTSYNCD_IOC_DROP:
+        return this.replyIoctl(s, this.dropUnopened(file, getU64n(s.ioctlInput, 0)), 0);
       default:
         return this.replyIoctl(s, -ENOTTY, 0);
     }
+  }
+
+  /** NTSYNCD_IOC_DROP: an object its creator could not open goes at once, not at unregister. */
+  private dropUnopened(file: OpenFile, id: number): number {
+    const tgid = file.supervisorTgid;
+    const node = tgid === 0 ? undefined : this.fs.objectById(id);
+    if (!node || node.opened || node.creatorTgid !== tgid) return -EINVAL;
+    this.unopened.get(tgid)?.delete(node);
+    this.closeObjectFile(node);
+    return 0;
   }
 
   /** out-data is already in s.ioctlOutput; it is cut to what the request can take. */

@@ -19,7 +19,10 @@
 //   through the FUSE bind mount. The launcher treats a caller's fd as ours when it is on the
 //   object mount (st_dev) or is that character device (st_rdev); anything else, such as the
 //   kernel's own /dev/ntsync, is left to the kernel (seccomp CONTINUE).
-import { io, ior, iowr } from './ioc';
+// NTSYNCD_IOC_DROP (_IOW, u64 id), on the control open that registered: drops an object this
+//   supervisor created but could not open (the open failed, so no file will ever release it).
+//   Returns 0, or EINVAL when the id names no unopened object of this supervisor.
+import { io, ior, iow, iowr } from './ioc';
 
 export const NTSYNCD_IOC_TYPE = 0xf3;
 export const CREATE_ARGS_SIZE = 24;
@@ -27,6 +30,8 @@ export const NTSYNCD_IOC_REGISTER = io(NTSYNCD_IOC_TYPE, 0x01);
 export const NTSYNCD_IOC_CREATE = iowr(NTSYNCD_IOC_TYPE, 0x02, CREATE_ARGS_SIZE);
 export const CUSE_DEVICE_ARGS_SIZE = 8;
 export const NTSYNCD_IOC_CUSE_DEVICE = ior(NTSYNCD_IOC_TYPE, 0x03, CUSE_DEVICE_ARGS_SIZE);
+export const DROP_ARGS_SIZE = 8;
+export const NTSYNCD_IOC_DROP = iow(NTSYNCD_IOC_TYPE, 0x04, DROP_ARGS_SIZE);
 
 /** File names inside the object filesystem. */
 export const DEVICE_FILE = 'device';

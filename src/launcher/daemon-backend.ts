@@ -8,8 +8,10 @@ import {
   CONTROL_FILE,
   CREATE_ARGS_SIZE,
   CUSE_DEVICE_ARGS_SIZE,
+  DROP_ARGS_SIZE,
   NTSYNCD_IOC_CREATE,
   NTSYNCD_IOC_CUSE_DEVICE,
+  NTSYNCD_IOC_DROP,
   NTSYNCD_IOC_REGISTER,
 } from '../ioctl/control';
 import { O_CLOEXEC, O_RDONLY, O_RDWR, sysClose, sysIoctlBuffer, sysIoctlValue, sysOpen } from '../sys/io';
@@ -48,6 +50,8 @@ export class DaemonBackend implements ObjectBackend {
   private readonly createView = new DataView(this.createBuf.buffer);
   private readonly probe = newFileIdentity();
   private stalls: StallWatch | null = null;
+  private readonly dropBuf = new Uint8Array(DROP_ARGS_SIZE);
+  private readonly dropView = new DataView(this.dropBuf.buffer);
 
   private constructor(
     private readonly mountDir: string,
@@ -124,10 +128,19 @@ export class DaemonBackend implements ObjectBackend {
       if (r < 0) return r;
       const id = this.createView.getBigUint64(16, LE);
       // The daemon lets exactly this process open the new object's file, once.
-      return sysOpen(join(this.mountDir, id.toString()), O_RDWR | O_CLOEXEC);
+      const fd = sysOpen(join(this.mountDir, id.toString()), O_RDWR | O_CLOEXEC);
+      // An object whose file could not be opened would wait for our unregistering to go.
+      if (fd < 0) this.drop(id);
+      return fd;
     } finally {
       this.stalls?.end();
     }
+  }
+
+  /** Best effort: the caller's CREATE fails with the open's errno either way. */
+  private drop(id: bigint): void {
+    this.dropView.setBigUint64(0, id, LE);
+    sysIoctlBuffer(this.controlFd, NTSYNCD_IOC_DROP, this.dropBuf);
   }
 
   close(): void {

@@ -235,6 +235,45 @@ TEST(unopened_objects_go_with_their_supervisor)
 	CHECK(object_gone_within(id, 2000));
 }
 
+#define NTSYNCD_IOC_DROP _IOW(0xf3, 0x04, __u64)
+
+TEST(a_supervisor_drops_what_it_could_not_open)
+{
+	int control = become_supervisor();
+	int dev = open_device();
+	long long id = create_id(dev, TYPE_SEM, 0, 1);
+	CHECK(object_exists(id));
+	__u64 arg = (__u64)id;
+	CHECK_EQ(ioctl(control, NTSYNCD_IOC_DROP, &arg), 0);
+	CHECK(!object_exists(id));
+	CHECK_ERRNO(ioctl(control, NTSYNCD_IOC_DROP, &arg), EINVAL);
+	CHECK_ERRNO(open_object(id), ENOENT);
+
+	/* An opened object is its file's to release, and an unknown id is no object. */
+	long long opened = create_id(dev, TYPE_SEM, 0, 1);
+	int fd = open_object(opened);
+	CHECK(fd >= 0);
+	arg = (__u64)opened;
+	CHECK_ERRNO(ioctl(control, NTSYNCD_IOC_DROP, &arg), EINVAL);
+	CHECK(object_exists(opened));
+	arg = (__u64)opened + 1000000;
+	CHECK_ERRNO(ioctl(control, NTSYNCD_IOC_DROP, &arg), EINVAL);
+
+	/* Only the control open that registered may drop: another one has no supervisor. */
+	long long other = create_id(dev, TYPE_SEM, 0, 1);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/control", mount_path());
+	int unregistered = open(path, O_RDWR | O_CLOEXEC);
+	CHECK(unregistered >= 0);
+	arg = (__u64)other;
+	CHECK_ERRNO(ioctl(unregistered, NTSYNCD_IOC_DROP, &arg), EINVAL);
+	CHECK(object_exists(other));
+	CHECK_EQ(ioctl(control, NTSYNCD_IOC_DROP, &arg), 0);
+	close(unregistered);
+	close(fd);
+}
+
 RUN(T(dup_keeps_the_object), T(fork_shares_the_object), T(scm_rights_passes_objects_and_the_device),
     T(exit_without_close_releases_everything), T(objects_outlive_their_device), T(closing_an_object_does_not_wake_its_waiter),
-    T(released_object_stays_alive_for_its_waits), T(object_file_opens_once_by_its_creator), T(unopened_objects_go_with_their_supervisor))
+    T(released_object_stays_alive_for_its_waits), T(object_file_opens_once_by_its_creator), T(unopened_objects_go_with_their_supervisor),
+    T(a_supervisor_drops_what_it_could_not_open))
