@@ -4,11 +4,19 @@
 // under a temporary name and renamed into place, so a test run started at the same time by
 // someone else in this tree never executes a half-written file.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 
-export const ROOT = resolve(__dirname, '../../..');
+/** The repository: found upwards from here, since this file is also bundled elsewhere (npm run fuzz). */
+function repositoryRoot(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'test/include'))) return dir;
+    if (dirname(dir) === dir) return resolve(__dirname, '../../..');
+  }
+}
+
+export const ROOT = repositoryRoot();
 export const BUILD_DIR = join(ROOT, 'test/.build/launcher');
 /** <linux/ntsync.h> for the C test programs (the build machine's headers may predate it). */
 export const C_INCLUDE = join(ROOT, 'test/include');
