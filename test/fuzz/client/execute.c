@@ -158,7 +158,8 @@ static void op_object(struct runtime *rt, const struct op *op)
 	print_u32s("out", p, d->n);
 }
 
-static void op_poll(struct runtime *rt, const struct op *op)
+/* One WAIT_ANY/WAIT_ALL as the op describes it, traced with `prefix` before its name. */
+static void run_wait(struct runtime *rt, const struct op *op, const char *prefix)
 {
 	static int objs[MAX_REFS];
 	struct ntsync_wait_args args;
@@ -167,12 +168,17 @@ static void op_poll(struct runtime *rt, const struct op *op)
 	int err;
 	build_wait(rt, &op->wait, &args, objs);
 	struct ntsync_wait_args *p = arg_ptr(rt, op->arg, &args, sizeof(args));
-	printf("%s %s", op->all ? "wait_all" : "wait_any", ref_name(op->target, b));
+	printf("%s%s %s", prefix, op->all ? "wait_all" : "wait_any", ref_name(op->target, b));
 	print_wait_spec(&op->wait);
 	printf(" arg=%s", arg_name(op->arg));
 	do_ioctl(resolve(rt, op->target), op->all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY, p, &ret, &err);
 	print_result(ret, err);
 	if (p) print_wait_out(p, &args);
+}
+
+static void op_poll(struct runtime *rt, const struct op *op)
+{
+	run_wait(rt, op, "");
 }
 
 static void op_other_ioctl(struct runtime *rt, const struct op *op)
@@ -250,19 +256,7 @@ static void op_device(struct runtime *rt, const struct op *op)
  */
 static void op_timed_wait(struct runtime *rt, const struct op *op)
 {
-	static int objs[MAX_REFS];
-	struct ntsync_wait_args args;
-	char b[16];
-	long ret;
-	int err;
-	build_wait(rt, &op->wait, &args, objs);
-	struct ntsync_wait_args *p = arg_ptr(rt, op->arg, &args, sizeof(args));
-	printf("timed_%s %s", op->all ? "wait_all" : "wait_any", ref_name(op->target, b));
-	print_wait_spec(&op->wait);
-	printf(" arg=%s", arg_name(op->arg));
-	do_ioctl(resolve(rt, op->target), op->all ? NTSYNC_IOC_WAIT_ALL : NTSYNC_IOC_WAIT_ANY, p, &ret, &err);
-	print_result(ret, err);
-	if (p) print_wait_out(p, &args);
+	run_wait(rt, op, "timed_");
 }
 
 const char *const KNOWN_NAMES[KNOWN_COUNT] = { "", "fionread", "wrongfd-efault" };
