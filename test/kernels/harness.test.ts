@@ -141,6 +141,13 @@ describe('a command in the guest', () => {
     expect((err as GuestError).message).toMatch(/the guest kernel panicked: Kernel panic - not syncing/);
   }, BOOT_TEST_TIMEOUT);
 
+  test('a kernel that panics while booting is booted again, and reported when it panics every time', async () => {
+    const err = await runInGuest({ kernel: '6.1', command: ['true'], shares: [scratch], kernelArgs: ['rdinit=/ntsyncd-no-such-init'] }).catch((e) => e);
+    expect(err).toBeInstanceOf(GuestError);
+    expect((err as GuestError).kind).toBe('boot-panic');
+    expect((err as GuestError).message).toMatch(/panicked while booting: Kernel panic - not syncing.* \(on each of 3 boots\)/);
+  }, 3 * BOOT_TEST_TIMEOUT);
+
   test('a command that outlives its timeout is killed and reported with its partial output', async () => {
     const err = await runInGuest({
       kernel: '6.1',
