@@ -1,6 +1,7 @@
 // Thin, allocation-free wrappers over the file syscalls both the daemon and the launcher use.
 // Each returns the raw result, or -errno on failure (the kernel's convention), so callers can
 // branch without exceptions on the hot path.
+import { close as fsClose } from 'node:fs';
 import { libc, lastErrno } from './libc';
 
 const c_open = libc.func('int open(const char *path, int flags, uint32_t mode)');
@@ -27,6 +28,14 @@ export function sysOpen(path: string, flags: number, mode = 0): number {
 
 export function sysClose(fd: number): number {
   return check(c_close(fd));
+}
+
+/**
+ * close() on a libuv worker thread: for a file whose file system may do work on close (an NFS
+ * flush, a FUSE FLUSH to a server that hangs), which the calling thread must not wait for.
+ */
+export function closeInBackground(fd: number): void {
+  fsClose(fd, () => {});
 }
 
 /** Reads into buf[0..length); returns the byte count or -errno. */

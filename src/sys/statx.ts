@@ -7,7 +7,7 @@
 // directory is then reopened once before the failure counts.
 import { koffi, libc, lastErrno } from './libc';
 import { sysClose, sysOpen, O_CLOEXEC, O_RDONLY } from './io';
-import { AT_STATX_DONT_SYNC, STATX_INO } from './stat';
+import { AT_EMPTY_PATH, AT_STATX_DONT_SYNC, STATX_INO } from './stat';
 
 const c_statx = libc.func('int statx(int dirfd, const void *path, int flags, unsigned int mask, void *buf)');
 
@@ -64,6 +64,14 @@ export class ProcFdStat {
     return this.statAt(dir);
   }
 
+  /** The same for a file of our own (such as a pidfd_getfd duplicate). Returns 0 or -errno. */
+  statOpenFile(fd: number): number {
+    this.name[0] = 0;
+    if (c_statx(fd, this.nameMem, AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_INO, this.bufMem) < 0) return -lastErrno();
+    this.readResult();
+    return 0;
+  }
+
   /** Closes every kept directory. */
   close(): void {
     for (const dir of this.dirs.values()) sysClose(dir);
@@ -73,11 +81,15 @@ export class ProcFdStat {
 
   private statAt(dir: number): number {
     if (c_statx(dir, this.nameMem, AT_STATX_DONT_SYNC, STATX_INO, this.bufMem) < 0) return -lastErrno();
+    this.readResult();
+    return 0;
+  }
+
+  private readResult(): void {
     const w = this.words;
     this.ino = w[OFF_INO / 4] + w[OFF_INO / 4 + 1] * 0x100000000;
     this.devMajor = w[OFF_DEV_MAJOR / 4];
     this.devMinor = w[OFF_DEV_MINOR / 4];
-    return 0;
   }
 
   private openDir(tid: number): number {
