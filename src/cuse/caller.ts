@@ -3,9 +3,18 @@
 // server points it at the request's thread id first.
 import { EFAULT } from '../core/errno';
 import type { Caller } from '../ioctl/dispatch';
+import { FdWitnesses } from '../sys/fd-witness';
+import { closeInBackground, sysClose } from '../sys/io';
+import { pidfdGetfd, pidfdOpen } from '../sys/pidfd';
+import { readProcessIds } from '../sys/proc';
 import { ProcessMemoryReader } from '../sys/process-memory';
 import { ProcFdStat } from '../sys/statx';
 import { objectIdOfIno } from './object-fs';
+
+const EPERM = 1;
+const ESRCH = 3;
+/** pidfds kept for recent callers' processes (tid → pidfd of its process). */
+const MAX_PIDFDS = 256;
 
 export class ProcessCaller implements Caller {
   /** The thread that issued the current request (the FUSE header's pid). */
@@ -13,9 +22,14 @@ export class ProcessCaller implements Caller {
   /** st_dev of the object mount: set once the mount exists. */
   mountDevMajor = -1;
   mountDevMinor = -1;
+  /** fds resolved through /proc (a witness, if any, did not vouch for them). */
+  resolvedThroughProc = 0;
 
   private readonly memory = new ProcessMemoryReader(512);
   private readonly fdStat = new ProcFdStat();
+  /** Set by enableWitnesses(): not before the kernel stops sending POLL to the mount. */
+  private witnesses: FdWitnesses | null = null;
+  private readonly pidfds = new Map<number, number>();
 
   readMemory(pointer: Uint8Array, at: number, length: number, into: Uint8Array): number {
     // A gone thread, a bad pointer or a pid outside our namespace (0) all look like a bad
@@ -24,16 +38,86 @@ export class ProcessCaller implements Caller {
     return this.memory.readAtPointer(this.tid, pointer, at, length, into) === 0 ? 0 : -EFAULT;
   }
 
-  /** Releases the /proc directories kept open for recent callers. */
+  /**
+   * Lets resolveFd keep witnesses (see src/sys/fd-witness.ts). Only once the kernel answers
+   * poll() on the mount without asking us: taking a witness polls the file.
+   */
+  enableWitnesses(capacity?: number): void {
+    if (!this.witnesses) this.witnesses = new FdWitnesses(capacity);
+  }
+
+  /** Witness counters for the status report; null while witnesses are off. */
+  witnessStats(): { hits: number; misses: number; held: number; usable: boolean } | null {
+    const w = this.witnesses;
+    return w ? { hits: w.hits, misses: w.misses, held: w.size, usable: w.usable } : null;
+  }
+
+  /** Releases the /proc directories, pidfds and witnesses kept for recent callers. */
   close(): void {
     this.fdStat.close();
+    this.witnesses?.close();
+    for (const pidfd of this.pidfds.values()) sysClose(pidfd);
+    this.pidfds.clear();
   }
 
   resolveFd(fd: number): number {
     if (fd < 0 || this.tid <= 0) return 0;
+    const w = this.witnesses;
+    if (w !== null && w.usable) {
+      const vouched = w.check(this.tid, fd);
+      if (vouched !== 0) return vouched;
+    }
+    this.resolvedThroughProc++;
     const st = this.fdStat;
     if (st.stat(this.tid, fd) !== 0) return 0;
     if (st.devMajor !== this.mountDevMajor || st.devMinor !== this.mountDevMinor) return 0;
-    return objectIdOfIno(st.ino);
+    const id = objectIdOfIno(st.ino);
+    if (id !== 0 && w !== null && w.usable) this.takeWitness(w, fd, id);
+    return id;
+  }
+
+  private takeWitness(w: FdWitnesses, fd: number, id: number): void {
+    const tid = this.tid;
+    const pidfd = this.pidfdOf(tid);
+    if (pidfd < 0) return;
+    const file = pidfdGetfd(pidfd, fd);
+    if (file < 0) {
+      // The process is gone and its tid maybe reused: look it up afresh next time.
+      if (file === -ESRCH) this.forgetPidfd(tid);
+      // No ptrace access (Yama's ptrace_scope 3, an LSM): no witness can ever be taken.
+      if (file === -EPERM) w.usable = false;
+      return;
+    }
+    // The fd may have changed since /proc named it: vouch only for the file we now hold.
+    const st = this.fdStat;
+    const ours = st.statOpenFile(file) === 0 && st.devMajor === this.mountDevMajor && st.devMinor === this.mountDevMinor;
+    if (!ours) {
+      // A file of another file system may flush on close (NFS, another FUSE server): not here.
+      closeInBackground(file);
+      return;
+    }
+    if (objectIdOfIno(st.ino) === id && !w.remember(tid, fd, file, id)) this.forgetPidfd(tid);
+    // Our files never flush (FOPEN_NOFLUSH), and if this was the last reference the RELEASE is
+    // sent without waiting for us: closing here cannot block.
+    sysClose(file);
+  }
+
+  private pidfdOf(tid: number): number {
+    const kept = this.pidfds.get(tid);
+    if (kept !== undefined) return kept;
+    const ids = readProcessIds(tid);
+    if (!ids) return -ESRCH;
+    const pidfd = pidfdOpen(ids.tgid, 0);
+    if (pidfd < 0) return pidfd;
+    if (this.pidfds.size >= MAX_PIDFDS) this.forgetPidfd(this.pidfds.keys().next().value!);
+    this.pidfds.set(tid, pidfd);
+    return pidfd;
+  }
+
+  private forgetPidfd(tid: number): void {
+    const pidfd = this.pidfds.get(tid);
+    if (pidfd === undefined) return;
+    this.pidfds.delete(tid);
+    sysClose(pidfd);
   }
 }

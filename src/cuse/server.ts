@@ -120,6 +120,12 @@ export class NtsyncServer {
   readonly latency = new LatencyHistogram();
   waitsTimedOut = 0;
   waitsInterrupted = 0;
+  /**
+   * Threads whose poll() on the object mount we answered with ENOSYS, which makes the kernel
+   * stop sending POLL to the mount for good. Once such a thread sends another request, its
+   * poll() has returned and the kernel has taken note: fd witnesses (which poll) are then safe.
+   */
+  private readonly polledWithEnosys = new Set<number>();
   /** Requests handled, all kinds. */
   requests = 0;
   /** Which process opened each device instance, for the status file. */
@@ -396,6 +402,7 @@ export class NtsyncServer {
       latency: this.latency,
       timedOut: this.waitsTimedOut,
       interrupted: this.waitsInterrupted,
+      fdResolution: { throughProc: this.caller.resolvedThroughProc, witnesses: this.caller.witnessStats() },
     });
   }
 
@@ -571,6 +578,11 @@ export class NtsyncServer {
         file.supervisorTgid = tgid;
         this.supervisors.register(tgid);
         this.log.info(`supervisor ${describeProcess(tgid)} registered`);
+        // ntsync-run polls the control file before it registers (DaemonBackend.connect).
+        if (this.polledWithEnosys.has(this.header.pid)) {
+          this.polledWithEnosys.clear();
+          this.caller.enableWitnesses();
+        }
         return this.replyIoctl(s, 0, 0);
       }
       case NTSYNCD_IOC_CUSE_DEVICE:
@@ -654,7 +666,11 @@ export class NtsyncServer {
   };
 
   /** ENOSYS once; the kernel then stops asking and reports its default mask, as for the driver. */
-  private readonly poll = (s: Session): void => this.replyError(s, ENOSYS);
+  private readonly poll = (s: Session): void => {
+    // Only the object mount's answer matters: the kernel's no-POLL note is per connection.
+    if (s.kind === 'fuse' && this.polledWithEnosys.size < 64) this.polledWithEnosys.add(this.header.pid);
+    this.replyError(s, ENOSYS);
+  };
 
   private readonly destroy = (s: Session): void => {
     this.send(s, encodeEmpty(s.replyBuf, this.header.unique));

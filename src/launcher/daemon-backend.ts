@@ -15,6 +15,7 @@ import {
   NTSYNCD_IOC_REGISTER,
 } from '../ioctl/control';
 import { O_CLOEXEC, O_RDONLY, O_RDWR, sysClose, sysIoctlBuffer, sysIoctlValue, sysOpen } from '../sys/io';
+import { PollSet, POLLIN } from '../sys/ppoll';
 import { AT_FDCWD, AT_STATX_DONT_SYNC, fstatIdentity, newFileIdentity, S_IFCHR, S_IFMT, statxIdentity, type FileIdentity } from '../sys/stat';
 import { errnoName, LauncherError } from './launcher-error';
 import type { ObjectBackend } from './object-backend';
@@ -75,7 +76,16 @@ export class DaemonBackend implements ObjectBackend {
     if (fd < 0) throw new LauncherError(connectFailure(mountDir, controlPath, -fd));
     const mount = newFileIdentity();
     let r = fstatIdentity(fd, mount);
-    if (r === 0) r = sysIoctlValue(fd, NTSYNCD_IOC_REGISTER, 0);
+    if (r === 0) {
+      // A poll() of a file on the mount gets ENOSYS from ntsyncd, after which the kernel never
+      // sends it POLL again. Only then may the daemon take fd witnesses, which poll our objects'
+      // files from its own thread (src/sys/fd-witness.ts); it sees this poll and the REGISTER
+      // that follows from the same thread.
+      const once = new PollSet(1);
+      once.add(fd, POLLIN);
+      once.wait(0);
+      r = sysIoctlValue(fd, NTSYNCD_IOC_REGISTER, 0);
+    }
     if (r < 0) {
       sysClose(fd);
       throw new LauncherError(

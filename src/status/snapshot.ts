@@ -34,6 +34,8 @@ export interface StatusSources<Tag> {
   latency: LatencyHistogram;
   timedOut: number;
   interrupted: number;
+  /** How waits resolved their fds: through /proc, or vouched for by a witness (null: none kept). */
+  fdResolution?: { throughProc: number; witnesses: { hits: number; held: number } | null };
 }
 
 export interface ObjectStatus {
@@ -133,7 +135,13 @@ export function buildSnapshot<Tag>(s: StatusSources<Tag>): StatusSnapshot {
     devices,
     objects,
     waits,
-    counters: { ...e.counters, waitsTimedOut: s.timedOut, waitsInterrupted: s.interrupted },
+    counters: {
+      ...e.counters,
+      waitsTimedOut: s.timedOut,
+      waitsInterrupted: s.interrupted,
+      ...(s.fdResolution && { fdsResolvedThroughProc: s.fdResolution.throughProc }),
+      ...(s.fdResolution?.witnesses && { fdsVouchedByWitness: s.fdResolution.witnesses.hits, fdWitnessesHeld: s.fdResolution.witnesses.held }),
+    },
     latencyNs: { p50: s.latency.quantile(0.5), p99: s.latency.quantile(0.99), samples: s.latency.samples },
     deadlocks,
   };

@@ -91,13 +91,22 @@ static const char *env_or_die(const char *name)
 static const char *device_path(void) { return env_or_die("NTSYNC_DEVICE"); }
 static const char *mount_path(void) { return env_or_die("NTSYNC_MOUNT"); }
 
-/* Registers this process as a supervisor; the returned fd keeps the registration alive. */
+/*
+ * Registers this process as a supervisor; the returned fd keeps the registration alive. Like
+ * ntsync-run, it polls the control file first: the daemon answers ENOSYS, the kernel stops
+ * sending it POLL, and from this REGISTER on the daemon checks fds it resolved before with fd
+ * witnesses. NTSYNCD_TEST_NO_POLL leaves that out: every fd is then resolved through /proc.
+ */
 static int become_supervisor(void)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/control", mount_path());
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	CHECK(fd >= 0);
+	if (!getenv("NTSYNCD_TEST_NO_POLL")) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		CHECK(poll(&p, 1, 0) >= 0);
+	}
 	CHECK_EQ(ioctl(fd, NTSYNCD_IOC_REGISTER), 0);
 	return fd;
 }

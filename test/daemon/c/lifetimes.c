@@ -273,7 +273,39 @@ TEST(a_supervisor_drops_what_it_could_not_open)
 	close(fd);
 }
 
+/* The daemon keeps fd witnesses of what waits named (see src/sys/fd-witness.ts): they must not
+ * keep a file, and with it its object, alive. */
+TEST(waited_objects_go_when_closed)
+{
+	become_supervisor();
+	int dev = open_device();
+	long long ids[2];
+	int fds[2];
+	for (int i = 0; i < 2; i++) {
+		ids[i] = create_id(dev, TYPE_SEM, 0, 1);
+		CHECK(ids[i] > 0);
+		fds[i] = open_object(ids[i]);
+		CHECK(fds[i] >= 0);
+	}
+	int copy = dup(fds[1]);
+	CHECK(copy >= 0);
+	int both[2] = { fds[0], copy };
+	for (int round = 0; round < 20; round++) {
+		CHECK_EQ(wait_any_poll(dev, fds, 2, 123, NULL), -ETIMEDOUT);
+		CHECK_EQ(wait_all_poll(dev, both, 2, 123, NULL), -ETIMEDOUT);
+	}
+	CHECK_EQ(close(fds[0]), 0);
+	CHECK(object_gone_within(ids[0], 2000));
+	CHECK_EQ(close(fds[1]), 0);
+	usleep(20 * 1000);
+	CHECK(object_exists(ids[1]));
+	CHECK_EQ(wait_any_poll(dev, &copy, 1, 123, NULL), -ETIMEDOUT);
+	CHECK_EQ(close(copy), 0);
+	CHECK(object_gone_within(ids[1], 2000));
+	close(dev);
+}
+
 RUN(T(dup_keeps_the_object), T(fork_shares_the_object), T(scm_rights_passes_objects_and_the_device),
     T(exit_without_close_releases_everything), T(objects_outlive_their_device), T(closing_an_object_does_not_wake_its_waiter),
     T(released_object_stays_alive_for_its_waits), T(object_file_opens_once_by_its_creator), T(unopened_objects_go_with_their_supervisor),
-    T(a_supervisor_drops_what_it_could_not_open))
+    T(a_supervisor_drops_what_it_could_not_open), T(waited_objects_go_when_closed))

@@ -3,6 +3,7 @@
 // koffi stays external and is found in the repository's node_modules from there.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { C_INCLUDE } from '../../launcher/helpers/build';
@@ -107,8 +108,8 @@ export class RunningDaemon {
   }
 
   /** Runs one test of a C client against this daemon. */
-  run(binary: string, args: string[], timeoutMs = 20_000): Promise<RunResult> {
-    return runProcess(binary, args, this.env, timeoutMs);
+  run(binary: string, args: string[], timeoutMs = 20_000, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+    return runProcess(binary, args, { ...this.env, ...env }, timeoutMs);
   }
 
   /** Waits for the daemon to exit by itself; 'timeout' if it does not within `ms`. */
@@ -178,4 +179,9 @@ export function mountsUnder(dir: string): string[] {
     .split('\n')
     .map((l) => l.split(' ')[4])
     .filter((p) => p && p.startsWith(dir));
+}
+
+/** The daemon's status report (`<mount>/status`, JSON). */
+export async function statusJson(d: RunningDaemon): Promise<{ counters: Record<string, number> }> {
+  return JSON.parse(await readFile(join(d.mountDir, 'status'), 'utf8'));
 }
