@@ -3,18 +3,20 @@
 // server points it at the request's thread id first.
 import { EFAULT } from '../core/errno';
 import type { Caller } from '../ioctl/dispatch';
-import { FdWitnesses } from '../sys/fd-witness';
+import { DEFAULT_WITNESSES, FdWitnesses } from '../sys/fd-witness';
 import { closeInBackground, sysClose } from '../sys/io';
 import { pidfdGetfd, pidfdOpen } from '../sys/pidfd';
-import { readProcessIds } from '../sys/proc';
+import { openFilesLimit, readProcessIds } from '../sys/proc';
 import { ProcessMemoryReader } from '../sys/process-memory';
 import { ProcFdStat } from '../sys/statx';
 import { objectIdOfIno } from './object-fs';
 
 const EPERM = 1;
 const ESRCH = 3;
-/** pidfds kept for recent callers' processes (tid → pidfd of its process). */
+/** pidfds kept for recent callers' processes. */
 const MAX_PIDFDS = 256;
+/** Threads whose process is remembered; the whole table is forgotten when it is full. */
+const MAX_THREADS = 8192;
 
 export class ProcessCaller implements Caller {
   /** The thread that issued the current request (the FUSE header's pid). */
@@ -29,7 +31,10 @@ export class ProcessCaller implements Caller {
   private readonly fdStat = new ProcFdStat();
   /** Set by enableWitnesses(): not before the kernel stops sending POLL to the mount. */
   private witnesses: FdWitnesses | null = null;
+  /** tgid → pidfd. */
   private readonly pidfds = new Map<number, number>();
+  /** tid → tgid, for callers since witnesses were enabled. */
+  private readonly processOf = new Map<number, number>();
 
   readMemory(pointer: Uint8Array, at: number, length: number, into: Uint8Array): number {
     // A gone thread, a bad pointer or a pid outside our namespace (0) all look like a bad
@@ -42,8 +47,10 @@ export class ProcessCaller implements Caller {
    * Lets resolveFd keep witnesses (see src/sys/fd-witness.ts). Only once the kernel answers
    * poll() on the mount without asking us: taking a witness polls the file.
    */
-  enableWitnesses(capacity?: number): void {
-    if (!this.witnesses) this.witnesses = new FdWitnesses(capacity);
+  enableWitnesses(capacity = DEFAULT_WITNESSES): void {
+    if (this.witnesses) return;
+    // Each witness is an fd: leave most of the daemon's fd limit to everything else.
+    this.witnesses = new FdWitnesses(Math.min(capacity, Math.floor(openFilesLimit() / 4)));
   }
 
   /** Witness counters for the status report; null while witnesses are off. */
@@ -58,13 +65,15 @@ export class ProcessCaller implements Caller {
     this.witnesses?.close();
     for (const pidfd of this.pidfds.values()) sysClose(pidfd);
     this.pidfds.clear();
+    this.processOf.clear();
   }
 
   resolveFd(fd: number): number {
     if (fd < 0 || this.tid <= 0) return 0;
     const w = this.witnesses;
-    if (w !== null && w.usable) {
-      const vouched = w.check(this.tid, fd);
+    const owner = w !== null && w.usable ? this.ownerOf(this.tid) : 0;
+    if (owner > 0) {
+      const vouched = w!.check(owner, this.tid, fd);
       if (vouched !== 0) return vouched;
     }
     this.resolvedThroughProc++;
@@ -72,18 +81,31 @@ export class ProcessCaller implements Caller {
     if (st.stat(this.tid, fd) !== 0) return 0;
     if (st.devMajor !== this.mountDevMajor || st.devMinor !== this.mountDevMinor) return 0;
     const id = objectIdOfIno(st.ino);
-    if (id !== 0 && w !== null && w.usable) this.takeWitness(w, fd, id);
+    if (id !== 0 && owner > 0 && w!.worthTaking(owner, fd)) this.takeWitness(w!, owner, fd, id);
     return id;
   }
 
-  private takeWitness(w: FdWitnesses, fd: number, id: number): void {
-    const tid = this.tid;
-    const pidfd = this.pidfdOf(tid);
+  /** The process of thread `tid`, 0 if it is gone. A tid reused since only costs witness misses. */
+  private ownerOf(tid: number): number {
+    const known = this.processOf.get(tid);
+    if (known !== undefined) return known;
+    const tgid = readProcessIds(tid)?.tgid ?? 0;
+    if (tgid === 0) return 0;
+    if (this.processOf.size >= MAX_THREADS) this.processOf.clear();
+    this.processOf.set(tid, tgid);
+    return tgid;
+  }
+
+  private takeWitness(w: FdWitnesses, owner: number, fd: number, id: number): void {
+    const pidfd = this.pidfdOf(owner);
     if (pidfd < 0) return;
     const file = pidfdGetfd(pidfd, fd);
     if (file < 0) {
-      // The process is gone and its tid maybe reused: look it up afresh next time.
-      if (file === -ESRCH) this.forgetPidfd(tid);
+      // The process is gone, its pid maybe reused: look it up afresh next time.
+      if (file === -ESRCH) {
+        this.forgetPidfd(owner);
+        this.processOf.delete(this.tid);
+      }
       // No ptrace access (Yama's ptrace_scope 3, an LSM): no witness can ever be taken.
       if (file === -EPERM) w.usable = false;
       return;
@@ -96,28 +118,30 @@ export class ProcessCaller implements Caller {
       closeInBackground(file);
       return;
     }
-    if (objectIdOfIno(st.ino) === id && !w.remember(tid, fd, file, id)) this.forgetPidfd(tid);
+    if (objectIdOfIno(st.ino) === id && !w.remember(owner, this.tid, fd, file, id)) {
+      // This thread's fd is not the process's (its own fd table, or a tid reused by another
+      // process): look its process up afresh.
+      this.processOf.delete(this.tid);
+    }
     // Our files never flush (FOPEN_NOFLUSH), and if this was the last reference the RELEASE is
     // sent without waiting for us: closing here cannot block.
     sysClose(file);
   }
 
-  private pidfdOf(tid: number): number {
-    const kept = this.pidfds.get(tid);
+  private pidfdOf(tgid: number): number {
+    const kept = this.pidfds.get(tgid);
     if (kept !== undefined) return kept;
-    const ids = readProcessIds(tid);
-    if (!ids) return -ESRCH;
-    const pidfd = pidfdOpen(ids.tgid, 0);
+    const pidfd = pidfdOpen(tgid, 0);
     if (pidfd < 0) return pidfd;
     if (this.pidfds.size >= MAX_PIDFDS) this.forgetPidfd(this.pidfds.keys().next().value!);
-    this.pidfds.set(tid, pidfd);
+    this.pidfds.set(tgid, pidfd);
     return pidfd;
   }
 
-  private forgetPidfd(tid: number): void {
-    const pidfd = this.pidfds.get(tid);
+  private forgetPidfd(tgid: number): void {
+    const pidfd = this.pidfds.get(tgid);
     if (pidfd === undefined) return;
-    this.pidfds.delete(tid);
+    this.pidfds.delete(tgid);
     sysClose(pidfd);
   }
 }

@@ -35,8 +35,11 @@ const ENOSYS = 38;
 const EPERM = 1;
 const EOPNOTSUPP = 95;
 
-/** Witnesses kept at most; the oldest goes first. Each costs one epoll instance (an fd). */
+/** Witnesses kept at most; each costs one epoll instance (an fd). */
 export const DEFAULT_WITNESSES = 4096;
+
+/** Bits of the filter that admits a witness for an fd only when it is resolved a second time. */
+const SEEN_BITS = 16;
 
 export class FdWitnesses {
   /** Checks answered from a witness, and checks that found none or a stale one. */
@@ -54,52 +57,58 @@ export class FdWitnesses {
   private readonly eventMem = koffi.alloc('uint8_t', 16);
 
   // Witness i: the epoll fd, the fd number our duplicate had when it was added (the item's
-  // key), and what it vouches for. epfd -1 = a free slot.
+  // key), whose fd it is, and what it vouches for. epfd -1 = a free slot.
   private readonly epfd: Int32Array;
   private readonly tfd: Int32Array;
-  private readonly ownerTid: Int32Array;
+  private readonly owner: Int32Array;
   private readonly callerFd: Int32Array;
   private readonly objectId: Float64Array;
-  /** The next slot to fill; the slots are reused in ring order, so the oldest goes first. */
-  private nextSlot = 0;
-  /** tid → (fd → slot). */
-  private readonly byThread = new Map<number, Map<number, number>>();
-  private lastTid = -1;
+  /** Set when a witness vouches; the clock hand spares a witness once per round for it. */
+  private readonly used: Uint8Array;
+  private hand = 0;
+  /** owner → (fd → slot). */
+  private readonly byOwner = new Map<number, Map<number, number>>();
+  private lastOwner = -1;
   private lastByFd: Map<number, number> | undefined;
+  /** (owner, fd) pairs resolved once, hashed: a wait on a fresh object does not pay for a witness. */
+  private readonly seen = new Uint8Array(1 << SEEN_BITS);
 
   constructor(readonly capacity = DEFAULT_WITNESSES) {
     this.sysKcmp = SYS_KCMP[process.arch] ?? -1;
-    this.usable = this.sysKcmp > 0;
+    this.usable = this.sysKcmp > 0 && capacity > 0;
     this.epfd = new Int32Array(capacity).fill(-1);
     this.tfd = new Int32Array(capacity);
-    this.ownerTid = new Int32Array(capacity);
+    this.owner = new Int32Array(capacity);
     this.callerFd = new Int32Array(capacity);
     this.objectId = new Float64Array(capacity);
+    this.used = new Uint8Array(capacity);
     new Uint8Array(koffi.view(this.eventMem, 16)).fill(0);
   }
 
   /** How many witnesses are held. */
   get size(): number {
     let n = 0;
-    for (const m of this.byThread.values()) n += m.size;
+    for (const m of this.byOwner.values()) n += m.size;
     return n;
   }
 
   /**
-   * The object id vouched for at `fd` of thread `tid`, if that fd still names the file it was
-   * taken from; 0 otherwise (a stale witness is dropped).
+   * The object id vouched for at `fd` of `owner` (the caller's process), if `fd` of thread `tid`
+   * still names the file the witness was taken from; 0 otherwise (a stale witness is dropped).
+   * Whose fd table a witness came from does not matter: kcmp looks at `tid`'s own.
    */
-  check(tid: number, fd: number): number {
-    const byFd = tid === this.lastTid ? this.lastByFd : this.byThread.get(tid);
+  check(owner: number, tid: number, fd: number): number {
+    const byFd = owner === this.lastOwner ? this.lastByFd : this.byOwner.get(owner);
     const at = byFd?.get(fd);
     if (at === undefined) {
       this.misses++;
       return 0;
     }
-    this.lastTid = tid;
+    this.lastOwner = owner;
     this.lastByFd = byFd;
     if (this.same(tid, fd, at)) {
       this.hits++;
+      this.used[at] = 1;
       return this.objectId[at];
     }
     this.misses++;
@@ -108,10 +117,23 @@ export class FdWitnesses {
   }
 
   /**
-   * Takes a witness that `fd` of thread `tid` is `file`, our own duplicate of it (pidfd_getfd),
-   * which names object `objectId`. `file` stays the caller's to close. False if none was taken.
+   * Whether a witness is worth taking for `fd` of `owner`, which was just resolved the long
+   * way: yes from its second resolution on (or a colliding pair's).
    */
-  remember(tid: number, fd: number, file: number, objectId: number): boolean {
+  worthTaking(owner: number, fd: number): boolean {
+    if (!this.usable) return false;
+    const h = (Math.imul(owner, 0x9e3779b1) ^ Math.imul(fd, 0x85ebca6b)) >>> (32 - SEEN_BITS);
+    if (this.seen[h] !== 0) return true;
+    this.seen[h] = 1;
+    return false;
+  }
+
+  /**
+   * Takes a witness that `fd` of thread `tid` (of process `owner`) is `file`, our own duplicate
+   * of it (pidfd_getfd), which names object `objectId`. `file` stays the caller's to close.
+   * False if none was taken.
+   */
+  remember(owner: number, tid: number, fd: number, file: number, objectId: number): boolean {
     if (!this.usable) return false;
     const ep = c_epoll_create1(EPOLL_CLOEXEC) as number;
     if (ep < 0) return false;
@@ -119,28 +141,28 @@ export class FdWitnesses {
       sysClose(ep);
       return false;
     }
-    const at = this.nextSlot;
-    this.nextSlot = (at + 1) % this.capacity;
-    if (this.epfd[at] >= 0) this.free(at);
+    const at = this.freeSlot();
     this.epfd[at] = ep;
     this.tfd[at] = file;
-    // The duplicate came from the caller's process, not necessarily from this thread's fd table
-    // (a thread may have its own): the witness counts only once this thread's fd is that file.
+    // The duplicate came from the process's fd table, not necessarily from this thread's (a
+    // thread may have its own): the witness counts only once this thread's fd is that file.
     if (!this.same(tid, fd, at)) {
       sysClose(ep);
       this.epfd[at] = -1;
       return false;
     }
-    this.ownerTid[at] = tid;
+    this.owner[at] = owner;
     this.callerFd[at] = fd;
     this.objectId[at] = objectId;
-    let byFd = this.byThread.get(tid);
+    this.used[at] = 0;
+    // Replaced first: freeing it may drop the owner's map when it was the last entry.
+    const previous = this.byOwner.get(owner)?.get(fd);
+    if (previous !== undefined) this.free(previous);
+    let byFd = this.byOwner.get(owner);
     if (!byFd) {
       byFd = new Map();
-      this.byThread.set(tid, byFd);
+      this.byOwner.set(owner, byFd);
     }
-    const previous = byFd.get(fd);
-    if (previous !== undefined) this.free(previous);
     byFd.set(fd, at);
     return true;
   }
@@ -148,6 +170,21 @@ export class FdWitnesses {
   /** Drops every witness. */
   close(): void {
     for (let i = 0; i < this.capacity; i++) if (this.epfd[i] >= 0) this.free(i);
+  }
+
+  /** A free slot, made by dropping the first witness the clock hand finds unused since its last round. */
+  private freeSlot(): number {
+    for (;;) {
+      const at = this.hand;
+      this.hand = (at + 1) % this.capacity;
+      if (this.epfd[at] < 0) return at;
+      if (this.used[at] !== 0) {
+        this.used[at] = 0;
+        continue;
+      }
+      this.free(at);
+      return at;
+    }
   }
 
   private same(tid: number, fd: number, at: number): boolean {
@@ -171,13 +208,13 @@ export class FdWitnesses {
     if (ep < 0) return;
     sysClose(ep);
     this.epfd[at] = -1;
-    const tid = this.ownerTid[at];
-    const byFd = this.byThread.get(tid);
+    const owner = this.owner[at];
+    const byFd = this.byOwner.get(owner);
     if (byFd && byFd.get(this.callerFd[at]) === at) {
       byFd.delete(this.callerFd[at]);
       if (byFd.size === 0) {
-        this.byThread.delete(tid);
-        if (tid === this.lastTid) this.lastTid = -1;
+        this.byOwner.delete(owner);
+        if (owner === this.lastOwner) this.lastOwner = -1;
       }
     }
   }

@@ -34,7 +34,7 @@ function duplicate(fd: number): number {
 
 function remember(w: FdWitnesses, fd: number, objectId: number): boolean {
   const file = duplicate(fd);
-  const taken = w.remember(tid, fd, file, objectId);
+  const taken = w.remember(tid, tid, fd, file, objectId);
   sysClose(file);
   return taken;
 }
@@ -59,18 +59,18 @@ test('a witness vouches for its fd while the fd names the same file, and holds n
   const w = new FdWitnesses(8);
   const [r, wr] = pipe();
   expect(remember(w, wr, 41)).toBe(true);
-  expect(w.check(tid, wr)).toBe(41);
-  expect(w.check(tid, wr)).toBe(41);
+  expect(w.check(tid, tid, wr)).toBe(41);
+  expect(w.check(tid, tid, wr)).toBe(41);
   expect(w.hits).toBe(2);
   // Another number for the same file was never vouched for.
-  expect(w.check(tid, r)).toBe(0);
+  expect(w.check(tid, tid, r)).toBe(0);
 
   // Closing the only fd of the write end ends the file at once: the witness holds nothing.
   expect(readEnd(r)).toBe(-EAGAIN);
   sysClose(wr);
   opened.splice(opened.indexOf(wr), 1);
   expect(readEnd(r)).toBe(0);
-  expect(w.check(tid, wr)).toBe(0);
+  expect(w.check(tid, tid, wr)).toBe(0);
   expect(w.size).toBe(0); // a stale witness is dropped when found out
   w.close();
 });
@@ -83,19 +83,19 @@ test('a number reused for another file is a miss, and the same file back at the 
   // `slot` names a's file; keep a's file alive elsewhere (fd a) while the number moves around.
   expect(c_dup2(a, slot)).toBe(slot);
   expect(remember(w, slot, 7)).toBe(true);
-  expect(w.check(tid, slot)).toBe(7);
+  expect(w.check(tid, tid, slot)).toBe(7);
   expect(c_dup2(b, slot)).toBe(slot); // another thread could do this between two waits
-  expect(w.check(tid, slot)).toBe(0);
+  expect(w.check(tid, tid, slot)).toBe(0);
   expect(w.size).toBe(0);
   // The number closed and given the same file again (dup2 of another fd of it) names the same
   // file: the kernel would resolve the same object too.
   expect(remember(w, slot, 8)).toBe(true);
   expect(c_dup2(b, slot)).toBe(slot);
-  expect(w.check(tid, slot)).toBe(8);
+  expect(w.check(tid, tid, slot)).toBe(8);
   expect(c_dup2(a, slot)).toBe(slot);
-  expect(w.check(tid, slot)).toBe(0);
+  expect(w.check(tid, tid, slot)).toBe(0);
   expect(c_dup2(b, slot)).toBe(slot);
-  expect(w.check(tid, slot)).toBe(0); // dropped at the miss, even though b's file is back
+  expect(w.check(tid, tid, slot)).toBe(0); // dropped at the miss, even though b's file is back
   w.close();
 });
 
@@ -104,22 +104,38 @@ test('no witness is taken for a file the fd does not name', () => {
   const [, a] = pipe();
   const [, b] = pipe();
   const fileOfB = duplicate(b);
-  expect(w.remember(tid, a, fileOfB, 5)).toBe(false);
+  expect(w.remember(tid, tid, a, fileOfB, 5)).toBe(false);
   sysClose(fileOfB);
-  expect(w.check(tid, a)).toBe(0);
+  expect(w.check(tid, tid, a)).toBe(0);
   expect(w.size).toBe(0);
   w.close();
 });
 
-test('the oldest witness makes room for a new one', () => {
+test('a full set makes room by dropping a witness that has not vouched since the last round', () => {
   const w = new FdWitnesses(2);
-  const fds = [pipe()[1], pipe()[1], pipe()[1]];
-  fds.forEach((fd, i) => expect(remember(w, fd, 100 + i)).toBe(true));
+  const fds = [pipe()[1], pipe()[1], pipe()[1], pipe()[1]];
+  expect(remember(w, fds[0], 100)).toBe(true);
+  expect(remember(w, fds[1], 101)).toBe(true);
+  expect(w.check(tid, tid, fds[0])).toBe(100); // in use: spared once
+  expect(remember(w, fds[2], 102)).toBe(true);
   expect(w.size).toBe(2);
-  expect(w.check(tid, fds[0])).toBe(0);
-  expect(w.check(tid, fds[1])).toBe(101);
-  expect(w.check(tid, fds[2])).toBe(102);
+  expect(w.check(tid, tid, fds[1])).toBe(0);
+  expect(w.check(tid, tid, fds[0])).toBe(100);
+  expect(w.check(tid, tid, fds[2])).toBe(102);
+  // Both in use now: the hand clears both and then takes the first it meets again.
+  expect(remember(w, fds[3], 103)).toBe(true);
+  expect(w.size).toBe(2);
+  expect(w.check(tid, tid, fds[3])).toBe(103);
   expect(w.usable).toBe(true);
   w.close();
   expect(w.size).toBe(0);
+});
+
+test('a witness is worth taking from the second resolution of an fd on', () => {
+  const w = new FdWitnesses(2);
+  expect(w.worthTaking(1234, 7)).toBe(false);
+  expect(w.worthTaking(1234, 7)).toBe(true);
+  expect(w.worthTaking(1234, 8)).toBe(false);
+  expect(w.worthTaking(1235, 7)).toBe(false);
+  w.close();
 });

@@ -5,7 +5,7 @@ import { clientSuite } from './helpers/client-suite';
 import { statusJson } from './helpers/daemon';
 
 clientSuite('waits', 'waits through the daemon', (daemon) => {
-  test('the waits above were answered from fd witnesses, after one resolution through /proc each', async () => {
+  test('the waits above were answered from fd witnesses after their first resolutions through /proc', async () => {
     const counters = (await statusJson(daemon())).counters;
     expect(counters.fdsVouchedByWitness).toBeGreaterThan(200);
     expect(counters.fdsResolvedThroughProc).toBeGreaterThan(0);
