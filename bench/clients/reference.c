@@ -1,7 +1,7 @@
 /* reference: the mechanisms behind esync and fsync, for comparison with ntsync's ping-pong, and
  * what any userspace ntsync device pays per wait on top of its round trip.
  *
- *   reference --case eventfd_threads|futex_threads|eventfd_procs|futex_procs|resolve_fd|read_objs
+ *   reference --case eventfd_threads|futex_threads|eventfd_procs|futex_procs|resolve_fd|check_fd|read_objs
  *             [--iters N] [--warmup N]
  *
  * A ping-pong round trip: side A signals B and waits for B's answer; B waits, then signals A.
@@ -9,9 +9,11 @@
  * futex: two words, set + FUTEX_WAKE to signal, FUTEX_WAIT while the word is 0 to wait (fsync's
  * mechanism, without its spinning). The process variants put the words in a shared mapping.
  * resolve_fd: statx of /proc/<pid>/fd/<n> of another process through a kept directory fd, as a
- * daemon resolves each fd of a wait. read_objs: process_vm_readv of 32 bytes (an 8-fd `objs`
- * array) from another process. Both are timed in batches of 32 (one clock read pair per batch,
- * so the clock's own cost stays out) and reported per call.
+ * daemon resolves an fd the first times a wait names it. check_fd: kcmp(KCMP_EPOLL_TFD) of that
+ * fd against an epoll of ours holding its file, as ntsyncd checks an fd it has a witness for
+ * (src/sys/fd-witness.ts). read_objs: process_vm_readv of 32 bytes (an 8-fd `objs` array) from
+ * another process. All three are timed in batches of 32 (one clock read pair per batch, so the
+ * clock's own cost stays out) and reported per call.
  * One JSON line per case (bench-common.h).
  */
 #include "bench-common.h"
@@ -22,6 +24,8 @@
 #include <sys/eventfd.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <linux/kcmp.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -136,7 +140,26 @@ static int32_t objs[8] = { 3, 4, 5, 6, 7, 8, 9, 10 };
 
 enum { BATCH = 32 };
 
-static void per_call_costs(int resolve)
+enum per_call { READ_OBJS, RESOLVE_FD, CHECK_FD };
+
+/* An epoll of ours holding fd `fd` of process `pid`: what kcmp(KCMP_EPOLL_TFD) compares with. */
+static int witness_of(pid_t pid, int fd, struct kcmp_epoll_slot *slot)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int file = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { 0 };
+	if (file < 0 || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, file, &ev) < 0)
+		fail("pidfd_getfd/epoll_ctl (a witness needs root or ptrace access)");
+	slot->efd = (__u32)ep;
+	slot->tfd = (__u32)file;
+	slot->toff = 0;
+	close(file); /* epoll keeps no reference: the witness outlives our duplicate */
+	close(pidfd);
+	return ep;
+}
+
+static void per_call_costs(enum per_call what)
 {
 	int fds[2];
 	if (pipe(fds) < 0)
@@ -149,6 +172,7 @@ static void per_call_costs(int resolve)
 		for (;;)
 			pause();
 	}
+	close(fds[0]); /* only the child's copy is looked at (and a pipe is pollable: epoll takes it) */
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/fd", (int)child);
 	int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -157,6 +181,12 @@ static void per_call_costs(int resolve)
 	char name[16];
 	snprintf(name, sizeof name, "%d", fds[0]);
 	struct statx sx;
+	struct kcmp_epoll_slot slot;
+	if (what == CHECK_FD) {
+		witness_of(child, fds[0], &slot);
+		if (syscall(SYS_kcmp, child, getpid(), KCMP_EPOLL_TFD, fds[0], &slot) != 0)
+			fail("kcmp(KCMP_EPOLL_TFD) does not find the file");
+	}
 	int32_t into[8];
 	struct iovec local = { into, sizeof into }, remote = { objs, sizeof objs };
 	long batches = (iters + BATCH - 1) / BATCH;
@@ -164,9 +194,12 @@ static void per_call_costs(int resolve)
 	for (long b = -(warmup / BATCH + 1); b < batches; b++) {
 		uint64_t t0 = now_ns();
 		for (int k = 0; k < BATCH; k++) {
-			if (resolve) {
+			if (what == RESOLVE_FD) {
 				if (statx(dir, name, AT_STATX_DONT_SYNC, STATX_INO, &sx) < 0)
 					fail("statx");
+			} else if (what == CHECK_FD) {
+				if (syscall(SYS_kcmp, child, getpid(), KCMP_EPOLL_TFD, fds[0], &slot) != 0)
+					fail("kcmp");
 			} else if (process_vm_readv(child, &local, 1, &remote, 1, 0) != (ssize_t)sizeof into) {
 				fail("process_vm_readv");
 			}
@@ -178,7 +211,10 @@ static void per_call_costs(int resolve)
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
 	struct stats st = stats_of(v, (size_t)batches);
-	emit(case_name, &st, resolve ? "\"per\":\"fd resolved through /proc\"" : "\"per\":\"32-byte objs array read\"");
+	emit(case_name, &st,
+	     what == RESOLVE_FD ? "\"per\":\"fd resolved through /proc\""
+	     : what == CHECK_FD ? "\"per\":\"fd checked against a witness\""
+				: "\"per\":\"32-byte objs array read\"");
 }
 
 int main(int argc, char **argv)
@@ -208,8 +244,9 @@ int main(int argc, char **argv)
 	else if (!strcmp(case_name, "eventfd_procs")) pingpong(1);
 	else if (!strcmp(case_name, "futex_threads")) { use_futex = 1; pingpong(0); }
 	else if (!strcmp(case_name, "futex_procs")) { use_futex = 1; pingpong(1); }
-	else if (!strcmp(case_name, "resolve_fd")) per_call_costs(1);
-	else if (!strcmp(case_name, "read_objs")) per_call_costs(0);
+	else if (!strcmp(case_name, "resolve_fd")) per_call_costs(RESOLVE_FD);
+	else if (!strcmp(case_name, "check_fd")) per_call_costs(CHECK_FD);
+	else if (!strcmp(case_name, "read_objs")) per_call_costs(READ_OBJS);
 	else {
 		fprintf(stderr, "reference: unknown case %s\n", case_name);
 		return 2;

@@ -141,5 +141,6 @@ export const REFERENCE_CASES: { key: string; label: string; compareWith: string 
   { key: 'futex_procs', label: 'futex ping-pong, 2 processes', compareWith: 'pingpong_procs' },
   // What a userspace device pays per wait besides its round trip (no ping-pong to compare with).
   { key: 'resolve_fd', label: 'one fd resolved: statx of /proc/<pid>/fd/<n>, another process', compareWith: '' },
+  { key: 'check_fd', label: 'one fd checked against a witness: kcmp(KCMP_EPOLL_TFD), another process', compareWith: '' },
   { key: 'read_objs', label: 'an 8-fd objs array read: process_vm_readv, another process', compareWith: '' },
 ];
