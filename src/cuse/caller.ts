@@ -1,6 +1,7 @@
 // The Caller the dispatcher needs for WAIT: the calling thread's memory and fd table, reached
-// through process_vm_readv and /proc/<tid>/fd. One instance is reused for every request; the
-// server points it at the request's thread id first.
+// through process_vm_readv and /proc/<tid>/fd, and for fds a process waits on again, through fd
+// witnesses (src/sys/fd-witness.ts). One instance is reused for every request; the server points
+// it at the request's thread id first.
 import { EFAULT } from '../core/errno';
 import type { Caller } from '../ioctl/dispatch';
 import { DEFAULT_WITNESSES, FdWitnesses } from '../sys/fd-witness';
