@@ -391,7 +391,33 @@ TEST(fd_number_reused_by_another_thread)
 	CHECK_EQ(pthread_barrier_destroy(&st.step), 0);
 }
 
+/* An fd number that named an object, waited on until the daemon checks it by witness, then
+ * given to a file that is no object (a pipe), then to another fd of the same object again. */
+TEST(fd_number_taken_by_another_file)
+{
+	become_supervisor();
+	int dev = open_device();
+	int sem = create_sem(dev, 0, 5);
+	CHECK(sem >= 0);
+	int keep = dup(sem);
+	CHECK(keep >= 0);
+	int pipefd[2];
+	CHECK_EQ(pipe(pipefd), 0);
+	for (int round = 0; round < 50; round++) {
+		for (int i = 0; i < 4; i++) CHECK_EQ(wait_any_poll(dev, &sem, 1, 123, NULL), -ETIMEDOUT);
+		CHECK_EQ(dup2(pipefd[0], sem), sem);
+		CHECK_EQ(wait_any_poll(dev, &sem, 1, 123, NULL), -EINVAL);
+		CHECK_EQ(wait_all_poll(dev, &sem, 1, 123, NULL), -EINVAL);
+		CHECK_EQ(dup2(keep, sem), sem);
+		CHECK_EQ(sem_release(keep, 1), 0);
+		__u32 index = 99;
+		CHECK_EQ(wait_any_poll(dev, &sem, 1, 123, &index), 0);
+		CHECK_EQ(index, 0);
+	}
+	check_sem(keep, 0, 5);
+}
+
 RUN(T(wait_any_poll), T(wait_argument_checks), T(wait_all_poll), T(wake_any_semaphore), T(wake_any_mutex_and_event),
     T(wake_any_fifo), T(wake_all), T(wait_all_before_wait_any), T(alert_wakes_waiter),
     T(abandoned_mutex_wakes_with_ownerdead), T(pulse_and_shared_owner_wake_several), T(many_waiters_many_objects),
-    T(fd_number_reused_by_another_thread))
+    T(fd_number_reused_by_another_thread), T(fd_number_taken_by_another_file))
