@@ -55,9 +55,9 @@ export class ProcessCaller implements Caller {
   }
 
   /** Witness counters for the status report; null while witnesses are off. */
-  witnessStats(): { hits: number; misses: number; held: number; usable: boolean } | null {
+  witnessStats(): { hits: number; held: number } | null {
     const w = this.witnesses;
-    return w ? { hits: w.hits, misses: w.misses, held: w.size, usable: w.usable } : null;
+    return w ? { hits: w.hits, held: w.size } : null;
   }
 
   /** Releases the /proc directories, pidfds and witnesses kept for recent callers. */

@@ -122,8 +122,9 @@ export class NtsyncServer {
   waitsInterrupted = 0;
   /**
    * Threads whose poll() on the object mount we answered with ENOSYS, which makes the kernel
-   * stop sending POLL to the mount for good. Once such a thread sends another request, its
-   * poll() has returned and the kernel has taken note: fd witnesses (which poll) are then safe.
+   * stop sending POLL to the mount for good. Once such a thread issues an ioctl, its poll() has
+   * returned and the kernel has taken note: fd witnesses (which poll) are then safe. ntsync-run
+   * polls the control file right before it registers (DaemonBackend.connect).
    */
   private readonly polledWithEnosys = new Set<number>();
   /** Requests handled, all kinds. */
@@ -489,6 +490,12 @@ export class NtsyncServer {
     const hd = this.header;
     const io = this.ioctlIn;
     if (!decodeIoctlIn(s.readBuf, hd, io)) return this.replyError(s, EINVAL);
+    // An ioctl is a syscall of its own (unlike a RELEASE, which the kernel may send for a thread
+    // at any time): this thread's earlier poll() is over.
+    if (this.polledWithEnosys.size !== 0 && this.polledWithEnosys.has(hd.pid)) {
+      this.polledWithEnosys.clear();
+      this.caller.enableWitnesses();
+    }
     // Every ioctl we know carries at most MAX_IOCTL_DATA bytes each way; a larger size field
     // means a command that is not ours.
     if (io.inSize > MAX_IOCTL_DATA || io.outSize > MAX_IOCTL_DATA) return this.replyIoctl(s, -ENOTTY, 0);
@@ -578,11 +585,6 @@ export class NtsyncServer {
         file.supervisorTgid = tgid;
         this.supervisors.register(tgid);
         this.log.info(`supervisor ${describeProcess(tgid)} registered`);
-        // ntsync-run polls the control file before it registers (DaemonBackend.connect).
-        if (this.polledWithEnosys.has(this.header.pid)) {
-          this.polledWithEnosys.clear();
-          this.caller.enableWitnesses();
-        }
         return this.replyIoctl(s, 0, 0);
       }
       case NTSYNCD_IOC_CUSE_DEVICE:

@@ -42,9 +42,8 @@ export const DEFAULT_WITNESSES = 4096;
 const SEEN_BITS = 16;
 
 export class FdWitnesses {
-  /** Checks answered from a witness, and checks that found none or a stale one. */
+  /** Checks answered from a witness. */
   hits = 0;
-  misses = 0;
   /** False once kcmp turned out to be missing or forbidden here: every check then misses. */
   usable: boolean;
 
@@ -100,10 +99,7 @@ export class FdWitnesses {
   check(owner: number, tid: number, fd: number): number {
     const byFd = owner === this.lastOwner ? this.lastByFd : this.byOwner.get(owner);
     const at = byFd?.get(fd);
-    if (at === undefined) {
-      this.misses++;
-      return 0;
-    }
+    if (at === undefined) return 0;
     this.lastOwner = owner;
     this.lastByFd = byFd;
     if (this.same(tid, fd, at)) {
@@ -111,7 +107,6 @@ export class FdWitnesses {
       this.used[at] = 1;
       return this.objectId[at];
     }
-    this.misses++;
     this.free(at);
     return 0;
   }
