@@ -6,6 +6,7 @@ import { EFAULT } from '../core/errno';
 import type { Caller } from '../ioctl/dispatch';
 import { DEFAULT_WITNESSES, FdWitnesses } from '../sys/fd-witness';
 import { closeInBackground, sysClose } from '../sys/io';
+import { KeptFds } from '../sys/kept-fds';
 import { pidfdGetfd, pidfdOpen } from '../sys/pidfd';
 import { openFilesLimit, readProcessIds } from '../sys/proc';
 import { ProcessMemoryReader } from '../sys/process-memory';
@@ -33,7 +34,7 @@ export class ProcessCaller implements Caller {
   /** Set by enableWitnesses(): not before the kernel stops sending POLL to the mount. */
   private witnesses: FdWitnesses | null = null;
   /** tgid → pidfd. */
-  private readonly pidfds = new Map<number, number>();
+  private readonly pidfds = new KeptFds(MAX_PIDFDS);
   /** tid → tgid, for callers since witnesses were enabled. */
   private readonly processOf = new Map<number, number>();
 
@@ -64,7 +65,6 @@ export class ProcessCaller implements Caller {
   close(): void {
     this.fdStat.close();
     this.witnesses?.close();
-    for (const pidfd of this.pidfds.values()) sysClose(pidfd);
     this.pidfds.clear();
     this.processOf.clear();
   }
@@ -73,8 +73,8 @@ export class ProcessCaller implements Caller {
     if (fd < 0 || this.tid <= 0) return 0;
     const w = this.witnesses;
     const owner = w !== null && w.usable ? this.ownerOf(this.tid) : 0;
-    if (owner > 0) {
-      const vouched = w!.check(owner, this.tid, fd);
+    if (w !== null && owner > 0) {
+      const vouched = w.check(owner, this.tid, fd);
       if (vouched !== 0) return vouched;
     }
     this.resolvedThroughProc++;
@@ -82,7 +82,7 @@ export class ProcessCaller implements Caller {
     if (st.stat(this.tid, fd) !== 0) return 0;
     if (st.devMajor !== this.mountDevMajor || st.devMinor !== this.mountDevMinor) return 0;
     const id = objectIdOfIno(st.ino);
-    if (id !== 0 && owner > 0 && w!.worthTaking(owner, fd)) this.takeWitness(w!, owner, fd, id);
+    if (id !== 0 && w !== null && owner > 0 && w.worthTaking(owner, fd)) this.takeWitness(w, owner, fd, id);
     return id;
   }
 
@@ -104,7 +104,7 @@ export class ProcessCaller implements Caller {
     if (file < 0) {
       // The process is gone, its pid maybe reused: look it up afresh next time.
       if (file === -ESRCH) {
-        this.forgetPidfd(owner);
+        this.pidfds.forget(owner);
         this.processOf.delete(this.tid);
       }
       // No ptrace access (Yama's ptrace_scope 3, an LSM): no witness can ever be taken.
@@ -133,16 +133,7 @@ export class ProcessCaller implements Caller {
     const kept = this.pidfds.get(tgid);
     if (kept !== undefined) return kept;
     const pidfd = pidfdOpen(tgid, 0);
-    if (pidfd < 0) return pidfd;
-    if (this.pidfds.size >= MAX_PIDFDS) this.forgetPidfd(this.pidfds.keys().next().value!);
-    this.pidfds.set(tgid, pidfd);
+    if (pidfd >= 0) this.pidfds.keep(tgid, pidfd);
     return pidfd;
-  }
-
-  private forgetPidfd(tgid: number): void {
-    const pidfd = this.pidfds.get(tgid);
-    if (pidfd === undefined) return;
-    this.pidfds.delete(tgid);
-    sysClose(pidfd);
   }
 }

@@ -6,7 +6,8 @@
 // gone, lookups in it fail (they never reach a newer thread that reuses the number), and the
 // directory is then reopened once before the failure counts.
 import { koffi, libc, lastErrno } from './libc';
-import { sysClose, sysOpen, O_CLOEXEC, O_RDONLY } from './io';
+import { sysOpen, O_CLOEXEC, O_RDONLY } from './io';
+import { KeptFds } from './kept-fds';
 import { AT_EMPTY_PATH, AT_STATX_DONT_SYNC, STATX_INO } from './stat';
 
 const c_statx = libc.func('int statx(int dirfd, const void *path, int flags, unsigned int mask, void *buf)');
@@ -37,8 +38,8 @@ export class ProcFdStat {
   private readonly bufMem = koffi.alloc('uint8_t', STATX_SIZE);
   private readonly name = new Uint8Array(koffi.view(this.nameMem, 16));
   private readonly words = new Uint32Array(koffi.view(this.bufMem, STATX_SIZE));
-  /** tid → fd of /proc/<tid>/fd, in insertion order (the oldest is evicted first). */
-  private readonly dirs = new Map<number, number>();
+  /** tid → fd of /proc/<tid>/fd. */
+  private readonly dirs = new KeptFds(MAX_KEPT_DIRS);
   /** The directory of the thread looked up last (-1 = none); always one of `dirs`. */
   private lastTid = -1;
   private lastDir = -1;
@@ -74,7 +75,6 @@ export class ProcFdStat {
 
   /** Closes every kept directory. */
   close(): void {
-    for (const dir of this.dirs.values()) sysClose(dir);
     this.dirs.clear();
     this.lastTid = -1;
   }
@@ -95,17 +95,14 @@ export class ProcFdStat {
   private openDir(tid: number): number {
     const dir = sysOpen(`/proc/${tid}/fd`, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) return dir;
-    if (this.dirs.size >= MAX_KEPT_DIRS) this.forget(this.dirs.keys().next().value!);
-    this.dirs.set(tid, dir);
+    // The directory evicted to make room may be the last one: stat() replaces that at once.
+    this.dirs.keep(tid, dir);
     return dir;
   }
 
   private forget(tid: number): void {
-    const dir = this.dirs.get(tid);
-    if (dir === undefined) return;
     if (tid === this.lastTid) this.lastTid = -1;
-    this.dirs.delete(tid);
-    sysClose(dir);
+    this.dirs.forget(tid);
   }
 }
 
